@@ -1,0 +1,3 @@
+"""tracker: one thigh IMU as a physiotherapy instrument."""
+
+__version__ = "0.1.0"

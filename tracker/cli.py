@@ -1,0 +1,51 @@
+"""Command line: argument parsing and wiring only; each verb lives in ``tracker.commands``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from tracker import __version__
+from tracker.errors import TrackerError
+
+# Each module has ``register(subparsers)``, which adds its verb(s) and sets ``func``.
+COMMAND_MODULES = [
+    "tracker.commands.analyze",
+    "tracker.commands.simulate",
+    "tracker.commands.export",
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line with exit status 2."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tracker", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"tracker {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except TrackerError as exc:
+        print(f"tracker: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Textual dashboard: live workouts, replay and the clinic assessment."""

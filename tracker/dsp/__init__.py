@@ -1,0 +1,1 @@
+"""Signal processing: filters, orientation and the detectors, all headless."""
