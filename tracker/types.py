@@ -193,3 +193,22 @@ class Update:
     @property
     def latest_s(self) -> float | None:
         return float(self.t_s[-1]) if len(self.t_s) else None
+
+    @classmethod
+    def merge(cls, updates: list[Update]) -> Update:
+        """One update for consecutive ones: arrays and events joined, state from the last."""
+        last = updates[-1]
+        return cls(
+            t_s=np.concatenate([u.t_s for u in updates]),
+            inclination_deg=np.concatenate([u.inclination_deg for u in updates]),
+            tilt_deg=np.concatenate([u.tilt_deg for u in updates]),
+            phase=last.phase,
+            calibrated=last.calibrated,
+            reps=tuple(r for u in updates for r in u.reps),
+            sets=tuple(s for u in updates for s in u.sets),
+            bouts=tuple(b for u in updates for b in u.bouts),
+            stands=tuple(s for u in updates for s in u.stands),
+            balance=last.balance,
+            gaps=sum(u.gaps for u in updates),
+            notes=tuple(n for u in updates for n in u.notes),
+        )

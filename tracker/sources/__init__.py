@@ -1,4 +1,4 @@
-"""Where samples come from: the ``ImuSource`` protocol shared by BLE, replay and simulated sources."""
+"""Where samples come from: the ``ImuSource`` protocol of the BLE, replay and simulated sources."""
 
 from __future__ import annotations
 

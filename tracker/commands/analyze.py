@@ -1,0 +1,114 @@
+"""`tracker analyze PATH`: every set, rep and balance bout of a recording, as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from dataclasses import replace
+
+from tracker.pipeline import EXERCISES, Pipeline, PipelineConfig
+from tracker.sources.replay import iter_blocks
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "analyze",
+        help="reps, sets and balance bouts of a recording",
+        description="Analyse a recording (own format or interchange CSV) with the live pipeline.",
+    )
+    p.add_argument("path", help="a .trk recording or an interchange CSV")
+    p.add_argument(
+        "--exercise",
+        choices=EXERCISES,
+        default="auto",
+        help="what the whole recording is (default: find squat sets and balance bouts)",
+    )
+    p.add_argument(
+        "--min-depth",
+        type=float,
+        default=10.0,
+        metavar="DEG",
+        help="smallest thigh inclination that counts as a rep (default 10)",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(func=run)
+
+
+def analyze(path, exercise: str = "auto", min_depth_deg: float = 10.0) -> dict:
+    """Run the pipeline over a whole recording; return the contract's summary."""
+    base = PipelineConfig()
+    config = replace(base, exercise=exercise, reps=replace(base.reps, min_depth_deg=min_depth_deg))
+    pipeline = Pipeline(config)
+    for block in iter_blocks(path):
+        pipeline.push(block)
+    pipeline.finish()
+    return pipeline.summary()
+
+
+def run(args) -> int:
+    summary = analyze(args.path, args.exercise, args.min_depth)
+    if args.json:
+        json.dump(_finite(summary), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_summary(args.path, summary))
+    return 0
+
+
+def _finite(value):
+    """JSON has no NaN: undefined measures (a bout that never moved) become null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _num(value, fmt: str) -> str:
+    return "-" if value is None or not math.isfinite(value) else format(value, fmt)
+
+
+def format_summary(path, s: dict) -> str:
+    """The readable report: recording, sets with their reps, balance bouts, sit-to-stand."""
+    rate = _num(s["sample_rate_hz"], ".0f")
+    lines = [
+        f"{path}",
+        f"  {s['duration_s']:.1f} s · {rate} Hz · {s['samples']} samples · {s['gaps']} gaps",
+    ]
+    if not s["calibrated"]:
+        lines.append("  never still for a second: no standing reference, nothing measured")
+    reps_by_set: dict[int, list[dict]] = {}
+    for rep in s["reps"]:
+        reps_by_set.setdefault(rep["set"], []).append(rep)
+    for st in s["sets"]:
+        lines += [
+            "",
+            f"Set {st['index']}: {st['reps']} reps, {st['start_s']:.1f}–{st['end_s']:.1f} s",
+        ]
+        lines.append("   rep   start s  depth°  down s   up s   SPARC    LDLJ  wobble°")
+        for r in reps_by_set.get(st["index"], []):
+            lines.append(
+                f"  {r['index']:4d}  {r['start_s']:8.1f}  {r['depth_deg']:6.1f}  "
+                f"{r['descent_s']:6.1f}  {r['ascent_s']:5.1f}  {_num(r['sparc'], '6.2f')}  "
+                f"{_num(r['ldlj'], '6.1f')}  {r['wobble_deg']:7.2f}"
+            )
+    if not s["reps"]:
+        lines += ["", "No reps."]
+    if s["balance"]:
+        lines += ["", "Balance bouts (thigh sway, degrees; definitions in docs/metrics.md)"]
+        lines.append("   start s  hold s  RMS°  path°  vel°/s  ellipse°²  freq Hz  jerk°/s³")
+        for b in s["balance"]:
+            lines.append(
+                f"  {b['start_s']:8.1f}  {b['duration_s']:6.1f}  {b['sway_rms_deg']:4.2f}  "
+                f"{b['sway_path_deg']:5.1f}  {b['sway_velocity_deg_s']:6.2f}  "
+                f"{b['ellipse95_deg2']:9.2f}  {_num(b['mean_freq_hz'], '7.2f')}  "
+                f"{_num(b['jerk_deg_s3'], '8.1f')}"
+            )
+    sts = s.get("sit_to_stand")
+    if sts is not None:
+        timed = _num(sts["duration_s"], ".2f")
+        lines += ["", f"Sit-to-stand: {sts['stands']} stands; five-times time {timed} s"]
+    return "\n".join(lines) + "\n"

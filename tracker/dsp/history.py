@@ -1,0 +1,53 @@
+"""A bounded look-back over the uniform stream, addressed by absolute sample index."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class History:
+    """Ring buffers of named per-sample columns, the last ``capacity`` samples of each.
+
+    Detectors decide from what they see now but measure an event (a rep, a
+    bout) over its whole span once it has ended; this keeps that span.
+    """
+
+    def __init__(self, capacity: int, widths: dict[str, int]):
+        self.capacity = capacity
+        self._columns = {
+            name: np.zeros((capacity, width)) if width > 1 else np.zeros(capacity)
+            for name, width in widths.items()
+        }
+        self.end = 0  # absolute index one past the newest sample
+
+    @property
+    def start(self) -> int:
+        """Absolute index of the oldest sample still held."""
+        return max(0, self.end - self.capacity)
+
+    def append(self, **columns: np.ndarray) -> None:
+        n = len(next(iter(columns.values())))
+        if n > self.capacity:  # only the newest fit
+            columns = {k: v[-self.capacity :] for k, v in columns.items()}
+            self.end += n - self.capacity
+            n = self.capacity
+        slots = (self.end + np.arange(n)) % self.capacity
+        for name, values in columns.items():
+            self._columns[name][slots] = values
+        self.end += n
+
+    def write(self, name: str, first: int, values: np.ndarray) -> None:
+        """Overwrite ``name`` from absolute index ``first`` (samples already appended)."""
+        slots = (first + np.arange(len(values))) % self.capacity
+        self._columns[name][slots] = values
+
+    def window(self, name: str, first: int, stop: int) -> np.ndarray:
+        """Samples ``first`` (inclusive) to ``stop`` (exclusive), clipped to what is held."""
+        first = max(first, self.start)
+        stop = min(stop, self.end)
+        if stop <= first:
+            return self._columns[name][:0].copy()
+        return self._columns[name][np.arange(first, stop) % self.capacity]
+
+    def at(self, name: str, index: int):
+        return self._columns[name][index % self.capacity]

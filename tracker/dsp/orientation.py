@@ -1,0 +1,199 @@
+"""Which way is up, seen from the sensor: gyroscope integration fused with gravity.
+
+The gyroscope (bias removed, the bias being learned whenever the sensor is still)
+is integrated into the rotation from each sample's sensor frame to a frame fixed
+at the first sample. Accelerometer readings are turned into that fixed frame and
+averaged by a slow lowpass, each weighted by how much it can be trusted (little
+during impacts and fast rotation, when it measures more than gravity). The
+averaged direction, turned back into the sensor frame, is "up": the gyroscope
+carries the fast motion, gravity removes the slow drift — a complementary filter
+whose every stage is exact across chunking.
+
+References
+----------
+.. [1] Mahony, R., Hamel, T., Pflimlin, J.-M. (2008). Nonlinear complementary
+   filters on the special orthogonal group. IEEE Trans. Automatic Control 53(5).
+.. [2] Madgwick, S. et al. (2020). Extended complementary filter for full-body MARG
+   orientation estimation (the Fusion library's acceleration rejection).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tracker.dsp import quaternion as quat
+from tracker.dsp.filters import Lowpass, RunLength
+from tracker.types import GRAVITY_M_S2
+
+
+@dataclass(frozen=True)
+class OrientationConfig:
+    """Tuning of the fusion; every default is chosen for a thigh during exercise."""
+
+    fusion_tau_s: float = 1.5  # crossover: slower than a rep's motion, faster than drift
+    still_tau_s: float = 0.3  # window of the stillness statistics
+    still_gyro_std_rad_s: float = 0.02  # per axis; thigh postural sway stays below
+    still_acc_std_m_s2: float = 0.12  # per axis; catches slow steady rotations
+    still_max_rate_rad_s: float = 0.12  # bias is at most a few hundredths
+    still_acc_tolerance_m_s2: float = 0.8  # |a| within this of g
+    bias_tau_s: float = 20.0  # averaging of the gyroscope while still
+    bias_confirm_s: float = 0.3  # stillness must last this long beyond a sample it uses
+    trust_acc_sigma_m_s2: float = 1.0  # |a| this far from g halves trust (about)
+    trust_rate_rad_s: float = 0.5  # rotating this fast halves trust
+    tile: int = 64  # samples per scan tile (speed only; results do not depend on it)
+
+
+@dataclass(frozen=True, eq=False)
+class Tilt:
+    """Per-sample outputs of ``TiltEstimator.push``."""
+
+    up: np.ndarray  # (n, 3) unit "up" in the sensor frame
+    rate: np.ndarray  # (n, 3) bias-corrected angular rate, rad/s
+    still: np.ndarray  # (n,) bool
+    accel_trust: np.ndarray  # (n,) 0..1, weight given to the accelerometer
+
+
+class GyroIntegrator:
+    """Rotation from each sample's sensor frame to the frame of the first sample.
+
+    Products are formed in tiles anchored at absolute sample indices, so every
+    output is bit-identical however the samples were chunked. Quaternions are
+    components first, shape (4, n).
+    """
+
+    def __init__(self, dt_s: float, tile: int):
+        self.dt_s = dt_s
+        self.tile = tile
+        self._tile_start = quat.IDENTITY  # orientation before the open tile
+        self._open = np.empty((4, 0))  # increments of the open (incomplete) tile
+        self._previous_rate: np.ndarray | None = None
+
+    def push(self, rate: np.ndarray, restart: np.ndarray) -> np.ndarray:
+        """Orientations (4, n) for angular rates (n, 3) in rad/s."""
+        n = len(rate)
+        if n == 0:
+            return np.empty((4, 0))
+        previous = rate[0] if self._previous_rate is None else self._previous_rate
+        prior = np.vstack([previous, rate[:-1]])
+        # Trapezoidal increments; none across a silence (restart) or at the very start.
+        step = (0.5 * self.dt_s) * (prior + rate)
+        step[restart] = 0.0
+        self._previous_rate = rate[-1].copy()
+        deltas = np.hstack([self._open, quat.from_rotvec(step.T)])
+
+        length = deltas.shape[1]
+        n_tiles = -(-length // self.tile)
+        padded = np.zeros((4, n_tiles * self.tile))
+        padded[0] = 1.0
+        padded[:, :length] = deltas
+        within = quat.prefix_products(padded.reshape(4, n_tiles, self.tile))
+        totals = within[:, :, -1].T.tolist()
+        starts = []
+        start = self._tile_start
+        for total in totals:
+            starts.append(start)
+            start = quat.normalize_one(quat.multiply_one(start, total))
+        complete = length // self.tile
+        if complete:
+            self._tile_start = starts[complete] if complete < n_tiles else start
+        q = quat.multiply(np.array(starts).T[:, :, None], within).reshape(4, -1)[:, :length]
+        self._open = deltas[:, complete * self.tile :]
+        return q[:, -n:]
+
+
+class TiltEstimator:
+    """Fuses a uniform stream of accelerometer and gyroscope samples into "up" (sensor frame)."""
+
+    def __init__(self, dt_s: float, config: OrientationConfig | None = None):
+        self.config = config = config or OrientationConfig()
+        self.dt_s = dt_s
+        self._gyro_mean = Lowpass(config.still_tau_s, dt_s)
+        self._gyro_square = Lowpass(config.still_tau_s, dt_s)
+        self._acc_mean = Lowpass(config.still_tau_s, dt_s)
+        self._acc_square = Lowpass(config.still_tau_s, dt_s)
+        self._bias_sum = Lowpass(config.bias_tau_s, dt_s, from_zero=True)
+        self._bias_weight = Lowpass(config.bias_tau_s, dt_s, from_zero=True)
+        self._bias = np.zeros(3)
+        self._confirm = max(1, round(config.bias_confirm_s / dt_s))
+        self._still_runs = RunLength()
+        # The last `_confirm` samples, not yet judged (placeholders at first: no run is
+        # long enough to give them weight).
+        self._delayed_gyr = np.zeros((self._confirm, 3))
+        self._integrator = GyroIntegrator(dt_s, config.tile)
+        self._gravity = Lowpass(config.fusion_tau_s, dt_s, from_zero=True)
+
+    @property
+    def gyro_bias(self) -> np.ndarray:
+        return self._bias.copy()
+
+    def push(self, acc: np.ndarray, gyr: np.ndarray, restart: np.ndarray) -> Tilt:
+        still = self._stillness(acc, gyr)
+        rate = gyr - self._learn_bias(gyr, still)
+        q = self._integrator.push(rate, restart)
+
+        acc_norm = np.linalg.norm(acc, axis=1)
+        rate_norm = np.linalg.norm(rate, axis=1)
+        cfg = self.config
+        trust = np.exp(-0.5 * ((acc_norm - GRAVITY_M_S2) / cfg.trust_acc_sigma_m_s2) ** 2)
+        trust /= 1.0 + (rate_norm / cfg.trust_rate_rad_s) ** 2
+        weighted = (quat.rotate(q, acc.T) * trust).T
+        gravity = self._filter_restarting(self._gravity, weighted, restart)
+        up = quat.rotate(quat.conjugate(q), gravity.T).T
+        up /= np.linalg.norm(up, axis=1, keepdims=True)
+        return Tilt(up=up, rate=rate, still=still, accel_trust=trust)
+
+    def _stillness(self, acc: np.ndarray, gyr: np.ndarray) -> np.ndarray:
+        cfg = self.config
+        gyro_var = self._gyro_square(gyr**2) - self._gyro_mean(gyr) ** 2
+        acc_var = self._acc_square(acc**2) - self._acc_mean(acc) ** 2
+        acc_norm = np.linalg.norm(acc, axis=1)
+        return (
+            (gyro_var.max(axis=1) < cfg.still_gyro_std_rad_s**2)
+            & (acc_var.max(axis=1) < cfg.still_acc_std_m_s2**2)
+            & (np.linalg.norm(gyr, axis=1) < cfg.still_max_rate_rad_s)
+            & (np.abs(acc_norm - GRAVITY_M_S2) < cfg.still_acc_tolerance_m_s2)
+        )
+
+    def _learn_bias(self, gyr: np.ndarray, still: np.ndarray) -> np.ndarray:
+        """Weighted running mean of the gyroscope over still samples; held while moving.
+
+        A sample counts only once the stillness it belongs to has lasted
+        ``bias_confirm_s`` beyond it, so the slow start of a movement (which looks
+        still for a moment) never leaks into the bias.
+        """
+        n = len(gyr)
+        index = np.arange(n)
+        run = self._still_runs(still)
+        # Sample k - confirm is judged at k; pair each judgement with that older sample.
+        candidates = np.vstack([self._delayed_gyr, gyr])
+        judged = candidates[:n]
+        self._delayed_gyr = candidates[n:]
+        weight = (run > self._confirm).astype(np.float64)
+        total = self._bias_sum(judged * weight[:, None])
+        count = self._bias_weight(weight)
+        known = count > 1e-9
+        bias = np.empty_like(gyr)
+        bias[known] = total[known] / count[known, None]
+        # Hold the last learned value through long movements.
+        last_known = np.maximum.accumulate(np.where(known, index, -1))
+        held = ~known
+        bias[held & (last_known >= 0)] = bias[last_known[held & (last_known >= 0)]]
+        bias[held & (last_known < 0)] = self._bias
+        if n:
+            self._bias = bias[-1].copy()
+        return bias
+
+    @staticmethod
+    def _filter_restarting(lowpass: Lowpass, x: np.ndarray, restart: np.ndarray) -> np.ndarray:
+        """Run ``lowpass`` but start it afresh at each restart (after a long silence)."""
+        cuts = np.flatnonzero(restart)
+        if len(cuts) == 0:
+            return lowpass(x)
+        pieces = np.split(x, cuts)
+        out = [lowpass(pieces[0])]
+        for piece in pieces[1:]:
+            lowpass.reset()  # the estimate before the silence no longer applies
+            out.append(lowpass(piece))
+        return np.concatenate(out)

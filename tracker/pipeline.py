@@ -1,0 +1,273 @@
+"""The one pipeline: ``Pipeline.push(block) -> Update`` for live streaming, replay and analysis.
+
+Samples are put on a uniform grid, fused into the thigh's tilt, calibrated against
+standing, and handed to the detectors. Every stage carries its state between
+pushes and computes each sample the same way however the input was chunked, so
+one sample at a time, packets of 7 or a whole file give identical results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tracker.dsp.balance import BalanceConfig, BoutDetector
+from tracker.dsp.filters import RunLength, UniformResampler
+from tracker.dsp.history import History
+from tracker.dsp.orientation import OrientationConfig, TiltEstimator
+from tracker.dsp.reps import RepConfig, RepDetector
+from tracker.dsp.sit_to_stand import RiseConfig, RiseDetector
+from tracker.frames import angle_deg, perpendicular_basis, thigh_basis, unit
+from tracker.types import BalanceBout, ImuBlock, Rep, RepSet, Stand, Update
+
+EXERCISES = ("auto", "squat", "balance", "sit_to_stand")
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Everything tunable, with defaults for a thigh sensor during exercise."""
+
+    exercise: str = "auto"  # auto | squat | balance | sit_to_stand: what the recording is
+    rate_hz: float = 100.0  # the uniform internal grid
+    max_gap_s: float = 1.0  # longer silences are not interpolated across
+    calibration_s: float = 1.0  # stillness needed to take the standing reference
+    history_s: float = 180.0  # longest rep or bout measured whole
+    orientation: OrientationConfig = field(default_factory=OrientationConfig)
+    reps: RepConfig = field(default_factory=RepConfig)
+    balance: BalanceConfig = field(default_factory=BalanceConfig)
+    rises: RiseConfig = field(default_factory=RiseConfig)
+
+    def __post_init__(self):
+        if self.exercise not in EXERCISES:
+            raise ValueError(f"exercise must be one of {', '.join(EXERCISES)}")
+
+
+class _InputStats:
+    """Samples, duration, nominal rate and gaps of the input as it arrived."""
+
+    NOMINAL_FROM = 50  # intervals whose median fixes the nominal period
+
+    def __init__(self):
+        self.samples = 0
+        self.first_s: float | None = None
+        self.last_s: float | None = None
+        self.gaps = 0
+        self._early: list[float] = []
+        self.period_s: float | None = None
+
+    def add(self, t_s: np.ndarray) -> int:
+        """Count the block; return the gaps found in it (intervals over 1.5 periods)."""
+        if len(t_s) == 0:
+            return 0
+        intervals = np.diff(t_s) if self.last_s is None else np.diff(t_s, prepend=self.last_s)
+        if self.first_s is None:
+            self.first_s = float(t_s[0])
+        self.last_s = float(t_s[-1])
+        self.samples += len(t_s)
+        found = 0
+        if self.period_s is None:
+            self._early.extend(intervals.tolist())
+            if len(self._early) >= self.NOMINAL_FROM:
+                self.period_s = float(np.median(self._early[: self.NOMINAL_FROM]))
+                intervals = np.asarray(self._early)
+                self._early = []
+            else:
+                return 0
+        found = int(np.count_nonzero(intervals > 1.5 * self.period_s))
+        self.gaps += found
+        return found
+
+    def finish(self) -> None:
+        if self.period_s is None and self._early:
+            self.period_s = float(np.median(self._early))
+            self.gaps += int(np.count_nonzero(np.asarray(self._early) > 1.5 * self.period_s))
+            self._early = []
+
+
+class Pipeline:
+    """Pure and synchronous: no I/O, no clock; feed it blocks, read what happened."""
+
+    MAX_PIECE = 4096  # samples processed between detector passes
+
+    def __init__(self, config: PipelineConfig | None = None):
+        self.config = config = config or PipelineConfig()
+        dt_s = 1.0 / config.rate_hz
+        self._input = _InputStats()
+        self._resampler = UniformResampler(config.rate_hz, config.max_gap_s)
+        self._tilt = TiltEstimator(dt_s, config.orientation)
+        self.history = History(
+            round(config.history_s * config.rate_hz),
+            {"t": 1, "up": 3, "rate": 3, "still": 1, "incl": 1},
+        )
+        self._still_runs = RunLength()
+        self.up_axis: np.ndarray | None = None  # the thigh's long axis, sensor frame
+        self._basis = np.eye(3)
+        self.reps: RepDetector | None = None
+        self.bouts: BoutDetector | None = None
+        self.rises: RiseDetector | None = None
+        self.all_reps: list[Rep] = []
+        self.all_sets: list[RepSet] = []
+        self.all_bouts: list[BalanceBout] = []
+        self.all_stands: list[Stand] = []
+        self._finished = False
+
+    # -- the stream ----------------------------------------------------------
+
+    def push(self, block: ImuBlock) -> Update:
+        """Process one block of any size; results do not depend on how blocks are cut."""
+        if len(block) <= self.MAX_PIECE:
+            return self._push(block)
+        # Bound the work between detector passes so the history always covers it.
+        return Update.merge([self._push(piece) for piece in block.chunks(self.MAX_PIECE)])
+
+    def _push(self, block: ImuBlock) -> Update:
+        gaps = self._input.add(block.t_s)
+        t, values, restart = self._resampler.push(
+            block.t_s, np.hstack([block.acc, block.gyr]) if len(block) else np.empty((0, 6))
+        )
+        tilt = self._tilt.push(values[:, :3], values[:, 3:], restart)
+        first = self.history.end
+        self.history.append(
+            t=t, up=tilt.up, rate=tilt.rate, still=tilt.still, incl=np.full(len(t), np.nan)
+        )
+        if self.up_axis is None:
+            self._try_calibrate(first, tilt.still)
+        incl = np.full(len(t), np.nan)
+        if self.up_axis is not None:
+            since = max(first, self._calibrated_at)
+            incl[since - first :] = angle_deg(tilt.up[since - first :], self.up_axis)
+            self.history.write("incl", since, incl[since - first :])
+        return self._detect(t, incl, tilt.up, gaps)
+
+    def finish(self) -> Update:
+        """End of stream: report what was still open (a set, a bout in progress)."""
+        self._input.finish()
+        reps, sets, bouts, stands = [], [], [], []
+        if self.reps is not None:
+            reps, sets = self.reps.finish()
+        if self.bouts is not None:
+            bouts = self.bouts.finish()
+        if self.rises is not None:
+            stands = self.rises.finish()
+        self._finished = True
+        return self._collect(
+            np.empty(0), np.empty(0), np.empty((0, 3)), 0, reps, sets, bouts, stands
+        )
+
+    def recalibrate(self) -> None:
+        """Take the standing reference again at the next still moment."""
+        self.up_axis = None
+
+    # -- calibration -----------------------------------------------------------
+
+    def _try_calibrate(self, first: int, still: np.ndarray) -> None:
+        need = round(self.config.calibration_s * self.config.rate_hz)
+        run = self._still_runs(still)
+        ready = np.flatnonzero(run >= need)
+        if len(ready) == 0:
+            return
+        at = first + int(ready[0])
+        up = self.history.window("up", at - need + 1, at + 1)
+        self.up_axis = unit(up.mean(axis=0))
+        self._calibrated_at = at
+        self._basis = np.vstack([*perpendicular_basis(self.up_axis), self.up_axis])
+        self._start_detectors(start=at + 1)
+
+    def _start_detectors(self, start: int) -> None:
+        """The detectors look at samples from ``start`` on (after the calibration)."""
+        cfg = self.config
+        self.reps = self.bouts = self.rises = None
+        if cfg.exercise in ("auto", "squat"):
+            self.reps = RepDetector(self.history, cfg.rate_hz, self.up_axis, cfg.reps, start=start)
+        if cfg.exercise in ("auto", "balance"):
+            self.bouts = BoutDetector(
+                self.history,
+                cfg.rate_hz,
+                self.up_axis,
+                cfg.balance,
+                whole_trial=cfg.exercise == "balance",
+                start=start,
+            )
+        if cfg.exercise == "sit_to_stand":
+            self.rises = RiseDetector(self.history, cfg.rate_hz, cfg.rises, start=start)
+
+    # -- detection -------------------------------------------------------------
+
+    def _detect(self, t, incl, up, gaps) -> Update:
+        reps, sets, bouts, stands = [], [], [], []
+        if self.reps is not None:
+            reps, sets = self.reps.update()
+            if reps:
+                self._update_basis()
+        if self.bouts is not None:
+            bouts = self.bouts.update()
+        if self.rises is not None:
+            stands = self.rises.update()
+        return self._collect(t, incl, up, gaps, reps, sets, bouts, stands)
+
+    def _update_basis(self) -> None:
+        """Forward is where the reps and strides go; the thigh frame follows from it."""
+        forward = sum(depth * d for depth, d in self.reps.directions)
+        if np.linalg.norm(forward) > 0:
+            side = np.cross(self.up_axis, forward)
+            self._basis = thigh_basis(self.up_axis, side)
+
+    def _collect(self, t, incl, up, gaps, reps, sets, bouts, stands) -> Update:
+        self.all_reps += reps
+        self.all_sets += sets
+        self.all_bouts += bouts
+        self.all_stands += stands
+        tilt = np.full((len(t), 2), np.nan)
+        if self.up_axis is not None and len(t):
+            local = up @ self._basis.T  # thigh frame: x forward, y side, z long axis
+            direction = unit(local[:, :2])
+            tilt = direction * incl[:, None]
+        notes = tuple(self.reps.state.notes) if self.reps else ()
+        return Update(
+            t_s=t,
+            inclination_deg=incl,
+            tilt_deg=tilt,
+            phase=self._phase(),
+            calibrated=self.up_axis is not None,
+            reps=tuple(reps),
+            sets=tuple(sets),
+            bouts=tuple(bouts),
+            stands=tuple(stands),
+            balance=self.bouts.live if self.bouts is not None else None,
+            gaps=gaps,
+            notes=notes,
+        )
+
+    def _phase(self) -> str:
+        if self.up_axis is None:
+            return "calibrating"
+        if self.bouts is not None and self.bouts.live is not None:
+            return "balance"
+        if self.rises is not None:
+            return self.rises.phase
+        return self.reps.state.phase if self.reps is not None else "standing"
+
+    # -- the whole recording ------------------------------------------------------
+
+    def summary(self) -> dict:
+        """The contract's JSON object for everything pushed so far."""
+        stats = self._input
+        duration = (stats.last_s - stats.first_s) if stats.samples else 0.0
+        out = {
+            "duration_s": round(duration, 6),
+            "sample_rate_hz": round(1.0 / stats.period_s, 3) if stats.period_s else None,
+            "samples": stats.samples,
+            "gaps": stats.gaps,
+            "calibrated": self.up_axis is not None,
+            "reps": [r.to_json() for r in self.all_reps],
+            "sets": [s.to_json() for s in self.all_sets],
+            "balance": [b.to_json() for b in self.all_bouts],
+        }
+        if self.config.exercise == "sit_to_stand":
+            out["sit_to_stand"] = (
+                self.rises.summary()
+                if self.rises
+                else {"stands": 0, "duration_s": None, "rises": []}
+            )
+        return out
