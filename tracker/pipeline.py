@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tracker.dsp.balance import BalanceConfig, BoutDetector
-from tracker.dsp.filters import RunLength, UniformResampler
+from tracker.dsp.filters import RunLength
 from tracker.dsp.history import History
 from tracker.dsp.orientation import OrientationConfig, TiltEstimator
 from tracker.dsp.reps import RepConfig, RepDetector
+from tracker.dsp.resample import UniformResampler
 from tracker.dsp.sit_to_stand import RiseConfig, RiseDetector
 from tracker.frames import angle_deg, perpendicular_basis, thigh_basis, unit
 from tracker.types import BalanceBout, ImuBlock, Rep, RepSet, Stand, Update
@@ -123,10 +124,11 @@ class Pipeline:
 
     def _push(self, block: ImuBlock) -> Update:
         gaps = self._input.add(block.t_s)
-        t, values, restart = self._resampler.push(
+        t, values, restart, rough = self._resampler.push(
             block.t_s, np.hstack([block.acc, block.gyr]) if len(block) else np.empty((0, 6))
         )
-        tilt = self._tilt.push(values[:, :3], values[:, 3:], restart)
+        # Only a rough guess at the rotation makes the gravity estimate forget.
+        tilt = self._tilt.push(values[:, :3], values[:, 3:], restart, rough[:, 3:].any(axis=1))
         first = self.history.end
         self.history.append(
             t=t, up=tilt.up, rate=tilt.rate, still=tilt.still, incl=np.full(len(t), np.nan)
@@ -188,6 +190,7 @@ class Pipeline:
                 cfg.balance,
                 whole_trial=cfg.exercise == "balance",
                 start=start,
+                forward=self.reps.forward if self.reps is not None else None,
             )
         if cfg.exercise == "sit_to_stand":
             self.rises = RiseDetector(self.history, cfg.rate_hz, cfg.rises, start=start)
@@ -208,10 +211,9 @@ class Pipeline:
 
     def _update_basis(self) -> None:
         """Forward is where the reps and strides go; the thigh frame follows from it."""
-        forward = sum(depth * d for depth, d in self.reps.directions)
-        if np.linalg.norm(forward) > 0:
-            side = np.cross(self.up_axis, forward)
-            self._basis = thigh_basis(self.up_axis, side)
+        forward = self.reps.forward()
+        if forward is not None:
+            self._basis = thigh_basis(self.up_axis, np.cross(self.up_axis, forward))
 
     def _collect(self, t, incl, up, gaps, reps, sets, bouts, stands) -> Update:
         self.all_reps += reps

@@ -1,11 +1,19 @@
-"""Single-leg balance bouts: found from the thigh's sway, measured over the settled stance.
+"""Single-leg balance bouts: found from the thigh's lean and sway, measured over the settled stance.
 
-Standing on one leg makes the thigh sway several times more than standing on two.
-A bout opens when the sway (the RMS distance of the tilt from its mean over the
-last ``level_window_s``) stays above ``on_deg`` with the thigh near upright, and closes when it drops or the
-thigh leaves upright. Its edges are then moved in to the settled stance: the weight
-shift onto the leg and off it carry the thigh's mean position a few degrees, so the
-stance is where the slow position stays close to its median.
+Standing on one leg, the stance thigh leans a few degrees from its two-legged
+standing direction (the weight shift onto it) and sways more than on two legs.
+A bout opens when the thigh is upright, leaning at least ``lean_on_deg`` and
+swaying (the RMS distance of its tilt from their mean over the last
+``level_window_s``) at least ``on_deg``; it holds while a slowly averaged lean
+stays above half that, and closes when the lean goes or the thigh leaves upright.
+Weight shifts and fidgets lean too, but only for a few seconds; a bout must hold
+``min_bout_s``.
+
+The edges are then moved to the settled stance, the weight shifts onto the leg and
+off it excluded. A slow (zero-phase) position of the thigh, from which most sway
+is filtered out, crosses halfway from standing to the stance position P in the
+middle of each shift; the stance starts ``shift_half_s`` after that crossing and
+ends as much before the crossing back.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from tracker.dsp.filters import RunLength, WindowDispersion
+from tracker.dsp.filters import Lowpass, RunLength, WindowDispersion
 from tracker.dsp.history import History
 from tracker.dsp.sway import sway_measures
 from tracker.frames import perpendicular_basis, unit
@@ -24,16 +32,18 @@ from tracker.types import BalanceBout, BalanceLive
 
 @dataclass(frozen=True)
 class BalanceConfig:
-    on_deg: float = 0.3  # sway level that opens a bout (two-legged standing stays below)
-    off_deg: float = 0.2  # and that closes it, after `close_s`
+    lean_on_deg: float = 2.0  # lean from two-legged standing that opens a bout
+    lean_tau_s: float = 0.5  # smoothing of the lean that opens it (quick)
+    hold_tau_s: float = 2.0  # and of the lean that holds it (slow sway averages out)
+    on_deg: float = 0.25  # sway level that opens a bout (two-legged standing stays below)
     level_window_s: float = 2.0  # sway level: dispersion over this window (clears after moves)
     open_s: float = 1.0  # sway this long before a bout is shown as started
     close_s: float = 0.75  # quiet this long ends it
-    upright_deg: float = 10.0  # thigh inclination beyond this is not standing
+    upright_deg: float = 15.0  # smoothed inclination beyond this is not standing
     min_bout_s: float = 5.0  # shorter bouts are weight shifts, not balance
     trial_min_bout_s: float = 2.0  # when the recording is known to be a balance trial
-    settle_lowpass_hz: float = 0.3  # the slow position that shows the weight shifts
-    settle_margin_deg: float = 0.6  # stance: slow position within this of its median
+    settle_lowpass_hz: float = 0.2  # the slow position that shows the weight shifts
+    shift_half_s: float = 0.75  # half a weight shift onto the leg or off it (1-2 s)
     measure_lowpass_hz: float = 10.0  # as the reference sway pipeline filters
 
 
@@ -49,6 +59,7 @@ class BoutDetector:
         *,
         whole_trial: bool = False,
         start: int = 0,
+        forward=None,
     ):
         self.config = cfg = config or BalanceConfig()
         self.history = history
@@ -57,8 +68,12 @@ class BoutDetector:
         self.min_bout_s = cfg.trial_min_bout_s if whole_trial else cfg.min_bout_s
         self._basis = np.vstack(perpendicular_basis(up_axis))
         self._level = WindowDispersion(self._n(cfg.level_window_s))
+        self._lean = Lowpass(cfg.lean_tau_s, 1.0 / rate_hz)
+        self._held_lean = Lowpass(cfg.hold_tau_s, 1.0 / rate_hz)
         self._settle_sos = butter(2, cfg.settle_lowpass_hz, fs=rate_hz, output="sos")
         self._measure_sos = butter(4, cfg.measure_lowpass_hz, fs=rate_hz, output="sos")
+        # forward(before=index) -> unit flexion direction known by then, or None
+        self._forward = forward
         self._next = start
         self._loud_runs = RunLength()
         self._quiet_runs = RunLength()
@@ -74,11 +89,14 @@ class BoutDetector:
         if first >= h.end:
             return []
         up = h.window("up", first, h.end)
-        incl = h.window("incl", first, h.end)
         self._next = h.end
-        level = self._level(np.degrees(up @ self._basis.T))  # small-angle tilt, two axes
-        upright = incl < self.config.upright_deg
-        bouts = self._advance(first, level, upright)
+        tilt = np.degrees(up @ self._basis.T)  # small-angle tilt from standing, two axes
+        level = self._level(tilt)
+        lean = np.linalg.norm(self._lean(tilt), axis=1)
+        held = np.linalg.norm(self._held_lean(tilt), axis=1)
+        # Judged on the smoothed tilt: large sway on a lean briefly passes 10° and more.
+        upright = lean < self.config.upright_deg
+        bouts = self._advance(first, level, lean, held, upright)
         self._update_live()
         return bouts
 
@@ -92,11 +110,13 @@ class BoutDetector:
 
     # -- opening and closing ---------------------------------------------------
 
-    def _advance(self, first: int, level: np.ndarray, upright: np.ndarray) -> list[BalanceBout]:
-        """Open on a loud run of ``open_s``; close on a quiet run of ``close_s`` or off upright."""
+    def _advance(self, first, level, lean, held, upright) -> list[BalanceBout]:
+        """Open after ``open_s`` of stance signs; close after ``close_s`` without them."""
         cfg = self.config
-        loud_runs = self._loud_runs((level >= cfg.on_deg) & upright)
-        quiet_runs = self._quiet_runs(~((level >= cfg.off_deg) & upright))
+        opening = upright & (lean >= cfg.lean_on_deg) & (level >= cfg.on_deg)
+        holding = upright & (held >= 0.5 * cfg.lean_on_deg)
+        loud_runs = self._loud_runs(opening)
+        quiet_runs = self._quiet_runs(~holding)
         bouts = []
         i = 0
         while i < len(level):
@@ -145,17 +165,18 @@ class BoutDetector:
         return np.degrees(unit(planar) * angle[:, None])
 
     def _measure(self, opened: int, end: int) -> BalanceBout | None:
-        cfg = self.config
         h = self.history
         if (end - opened) / self.rate_hz < self.min_bout_s:
             return None  # settling only shortens it
-        pad = self._n(2.0)
+        pad = self._n(3.0)
         lo, hi = max(h.start, opened - pad), min(h.end, end + 1)
         up = h.window("up", lo, hi)
         if len(up) < 16:
             return None
         first, last = self._settled(up, opened - lo, end - lo)
-        if (last - first) / self.rate_hz < self.min_bout_s:
+        if (last - first) / self.rate_hz < self.min_bout_s or not self._sideways(
+            up[first : last + 1], end
+        ):
             return None
         stance = up[first : last + 1]
         traj = self._trajectory(stance)
@@ -175,14 +196,33 @@ class BoutDetector:
             jerk_deg_s3=m.jerk_deg_s3,
         )
 
+    def _sideways(self, stance: np.ndarray, end: int) -> bool:
+        """A stance thigh leans sideways (adduction); a lifted free leg leans forward.
+
+        Only decidable once the forward direction is known (from reps or strides).
+        """
+        forward = self._forward(before=end) if self._forward is not None else None
+        if forward is None:
+            return True
+        lean = unit(stance.mean(axis=0)) - self.up_axis
+        side = np.cross(self.up_axis, forward)
+        return bool(np.degrees(abs(lean @ side)) >= self.config.lean_on_deg)
+
     def _settled(self, up: np.ndarray, opened: int, end: int) -> tuple[int, int]:
-        """First and last sample of the settled stance within ``up``."""
-        cfg = self.config
-        tilt = np.degrees(up @ self._basis.T)
-        slow = sosfiltfilt(self._settle_sos, tilt, axis=0)
-        core = slice(opened, end + 1)
-        distance = np.linalg.norm(slow - np.median(slow[core], axis=0), axis=1)
-        inside = np.flatnonzero(distance[: end + 1] <= cfg.settle_margin_deg)
-        if len(inside) == 0:
-            return opened, end
-        return int(inside[0]), int(inside[-1])
+        """First and last sample of the settled stance within ``up`` (see the module doc)."""
+        slow = sosfiltfilt(self._settle_sos, np.degrees(up @ self._basis.T), axis=0)
+        stance_at = np.median(slow[opened : end + 1], axis=0)
+        size = float(np.linalg.norm(stance_at))
+        standing = np.linalg.norm(slow, axis=1) <= 0.25 * size
+        at_stance = np.linalg.norm(slow - stance_at, axis=1) <= 0.5 * size
+        middle = (opened + end) // 2
+        half = self._n(self.config.shift_half_s)
+        before = np.flatnonzero(standing[:middle])
+        left = int(before[-1]) if len(before) else 0
+        arrived = np.flatnonzero(at_stance[left:middle])
+        start = left + (int(arrived[0]) if len(arrived) else 0) + half
+        after = np.flatnonzero(standing[middle:])
+        back = middle + int(after[0]) if len(after) else len(slow)
+        stayed = np.flatnonzero(at_stance[middle:back])
+        stop = middle + (int(stayed[-1]) if len(stayed) else 0) - half
+        return start, max(stop, start)

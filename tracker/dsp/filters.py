@@ -42,6 +42,11 @@ class Lowpass:
         """Forget the state: the next sample initialises it again."""
         self._zi = None
 
+    def forget(self, keep: float) -> None:
+        """Shrink the remembered state (a weighted average then favours what comes next)."""
+        if self._zi is not None:
+            self._zi = self._zi * keep
+
 
 class RunningSum:
     """Cumulative sum carried across blocks, computed sample by sample (exact across chunking)."""
@@ -95,70 +100,3 @@ class WindowDispersion:
         mean = diff[:, :2] / self.window
         variance = diff[:, 2] / self.window - np.sum(mean**2, axis=1)
         return np.sqrt(np.maximum(variance, 0.0))
-
-
-class UniformResampler:
-    """Linear interpolation of irregular samples onto a uniform grid ``t0 + n / rate_hz``.
-
-    Jitter and short losses are bridged; a silence longer than ``max_gap_s`` is not
-    interpolated across: the grid points inside it are skipped and the first one
-    after it is flagged, so later stages can restart their estimates there.
-    """
-
-    def __init__(self, rate_hz: float, max_gap_s: float):
-        self.rate_hz = rate_hz
-        self.max_gap_s = max_gap_s
-        self._t0: float | None = None
-        self._next_n = 0
-        self._last: tuple[float, np.ndarray] | None = None
-        self._skipped = 0  # grid points skipped inside long silences so far
-        self._skipped_at_last_kept = 0
-
-    def push(self, t_s: np.ndarray, values: np.ndarray):
-        """Resample one block.
-
-        Returns ``(t_grid, values_grid, restart)`` where ``restart`` flags grid
-        samples that follow a silence longer than ``max_gap_s``.
-        """
-        width = values.shape[1]
-        if len(t_s) == 0:
-            return np.empty(0), np.empty((0, width)), np.empty(0, dtype=bool)
-        if self._last is None:
-            self._t0 = float(t_s[0])
-            xp, fp = t_s, values
-        else:
-            xp = np.concatenate([[self._last[0]], t_s])
-            fp = np.vstack([self._last[1], values])
-        self._last = (float(t_s[-1]), values[-1].copy())
-
-        n_stop = int(np.floor((xp[-1] - self._t0) * self.rate_hz)) + 1
-        n = np.arange(self._next_n, max(n_stop, self._next_n))
-        t_grid = self._t0 + n / self.rate_hz
-        # Guard the float edge: never emit a grid time beyond the newest sample.
-        keep = t_grid <= xp[-1]
-        n, t_grid = n[keep], t_grid[keep]
-        if len(n):
-            self._next_n = int(n[-1]) + 1
-
-        interval = np.searchsorted(xp, t_grid, side="right")  # xp[interval-1] <= t < xp[interval]
-        lo = np.clip(interval - 1, 0, len(xp) - 1)
-        hi = np.clip(interval, 0, len(xp) - 1)
-        inside_gap = ((xp[hi] - xp[lo]) > self.max_gap_s) & (t_grid > xp[lo])
-        # The first kept point after skipped ones restarts the estimators (the skipped
-        # points may have come in an earlier block, hence the carried count).
-        skipped_before = np.cumsum(inside_gap) + self._skipped
-        kept = ~inside_gap
-        t_grid, skipped_before = t_grid[kept], skipped_before[kept]
-        previous = np.concatenate([[self._skipped_at_last_kept], skipped_before[:-1]])
-        restart = skipped_before > previous
-        self._skipped += int(inside_gap.sum())
-        if len(skipped_before):
-            self._skipped_at_last_kept = int(skipped_before[-1])
-        out = np.empty((len(t_grid), width))
-        for col in range(width):
-            out[:, col] = np.interp(t_grid, xp, fp[:, col])
-        return t_grid, out, restart
-
-    @property
-    def started(self) -> bool:
-        return self._last is not None

@@ -32,16 +32,19 @@ from tracker.types import GRAVITY_M_S2
 class OrientationConfig:
     """Tuning of the fusion; every default is chosen for a thigh during exercise."""
 
-    fusion_tau_s: float = 1.5  # crossover: slower than a rep's motion, faster than drift
+    fusion_tau_s: float = 3.0  # crossover: slower than a rep's motion, faster than drift
     still_tau_s: float = 0.3  # window of the stillness statistics
     still_gyro_std_rad_s: float = 0.02  # per axis; thigh postural sway stays below
     still_acc_std_m_s2: float = 0.12  # per axis; catches slow steady rotations
     still_max_rate_rad_s: float = 0.12  # bias is at most a few hundredths
     still_acc_tolerance_m_s2: float = 0.8  # |a| within this of g
     bias_tau_s: float = 20.0  # averaging of the gyroscope while still
-    bias_confirm_s: float = 0.3  # stillness must last this long beyond a sample it uses
-    trust_acc_sigma_m_s2: float = 1.0  # |a| this far from g halves trust (about)
+    bias_confirm_s: float = 0.5  # stillness must last this long before and after a sample
+    trust_acc_sigma_m_s2: float = 1.0  # |a| this far from g: trust falls to 0.6
+    trust_angle_deg: float = 2.0  # pointing this far from gravity's recent direction: 0.6
+    reference_tau_s: float = 3.0  # that recent direction: a plain average over a few seconds
     trust_rate_rad_s: float = 0.5  # rotating this fast halves trust
+    hole_forget_deg: float = 5.0  # rotation guessed across lost packets that halves memory
     tile: int = 64  # samples per scan tile (speed only; results do not depend on it)
 
 
@@ -116,6 +119,7 @@ class TiltEstimator:
         self._bias_sum = Lowpass(config.bias_tau_s, dt_s, from_zero=True)
         self._bias_weight = Lowpass(config.bias_tau_s, dt_s, from_zero=True)
         self._bias = np.zeros(3)
+        self._learned = False
         self._confirm = max(1, round(config.bias_confirm_s / dt_s))
         self._still_runs = RunLength()
         # The last `_confirm` samples, not yet judged (placeholders at first: no run is
@@ -123,45 +127,81 @@ class TiltEstimator:
         self._delayed_gyr = np.zeros((self._confirm, 3))
         self._integrator = GyroIntegrator(dt_s, config.tile)
         self._gravity = Lowpass(config.fusion_tau_s, dt_s, from_zero=True)
+        self._reference = Lowpass(config.reference_tau_s, dt_s, from_zero=True)
 
     @property
     def gyro_bias(self) -> np.ndarray:
         return self._bias.copy()
 
-    def push(self, acc: np.ndarray, gyr: np.ndarray, restart: np.ndarray) -> Tilt:
-        still = self._stillness(acc, gyr)
-        rate = gyr - self._learn_bias(gyr, still)
+    def push(
+        self,
+        acc: np.ndarray,
+        gyr: np.ndarray,
+        restart: np.ndarray,
+        bridged: np.ndarray | None = None,
+    ) -> Tilt:
+        """Fuse one block; ``restart`` marks samples after a silence, ``bridged`` guessed ones."""
+        still, recent_mean = self._stillness(acc, gyr)
+        rate = gyr - self._learn_bias(gyr, still, recent_mean)
         q = self._integrator.push(rate, restart)
 
-        acc_norm = np.linalg.norm(acc, axis=1)
-        rate_norm = np.linalg.norm(rate, axis=1)
-        cfg = self.config
-        trust = np.exp(-0.5 * ((acc_norm - GRAVITY_M_S2) / cfg.trust_acc_sigma_m_s2) ** 2)
-        trust /= 1.0 + (rate_norm / cfg.trust_rate_rad_s) ** 2
-        weighted = (quat.rotate(q, acc.T) * trust).T
-        gravity = self._filter_restarting(self._gravity, weighted, restart)
+        # How much of the gravity estimate still holds: none after a silence, and
+        # less after each guessed sample, the more so the faster it was turning.
+        keep = np.where(restart, 0.0, 1.0)
+        if bridged is not None and bridged.any():
+            turned_deg = np.degrees(np.linalg.norm(rate[bridged], axis=1)) * self.dt_s
+            keep[bridged] *= 0.5 ** (turned_deg / self.config.hole_forget_deg)
+        fixed = quat.rotate(q, acc.T).T  # accelerometer in the first sample's frame
+        trust = self._trust(acc, fixed, rate, keep)
+        gravity = self._filter_forgetting(self._gravity, fixed * trust[:, None], keep)
         up = quat.rotate(quat.conjugate(q), gravity.T).T
         up /= np.linalg.norm(up, axis=1, keepdims=True)
         return Tilt(up=up, rate=rate, still=still, accel_trust=trust)
 
-    def _stillness(self, acc: np.ndarray, gyr: np.ndarray) -> np.ndarray:
+    def _trust(self, acc, fixed, rate, keep) -> np.ndarray:
+        """How much each accelerometer sample measures gravity alone (0..1).
+
+        |a| close to g is not enough: a horizontal acceleration hardly changes |a|,
+        and trusting such samples biases the tilt during walking. So a sample must
+        also point where gravity has been pointing lately (a plain average, in the
+        fixed frame), and the sensor must not be rotating fast.
+        """
         cfg = self.config
-        gyro_var = self._gyro_square(gyr**2) - self._gyro_mean(gyr) ** 2
+        reference = self._filter_forgetting(self._reference, fixed, keep)
+        cosine = np.sum(fixed * reference, axis=1) / (
+            np.linalg.norm(fixed, axis=1) * np.linalg.norm(reference, axis=1) + 1e-12
+        )
+        off_deg = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
+        acc_off = np.linalg.norm(acc, axis=1) - GRAVITY_M_S2
+        trust = np.exp(
+            -0.5 * (acc_off / cfg.trust_acc_sigma_m_s2) ** 2
+            - 0.5 * (off_deg / cfg.trust_angle_deg) ** 2
+        )
+        return trust / (1.0 + (np.linalg.norm(rate, axis=1) / cfg.trust_rate_rad_s) ** 2)
+
+    def _stillness(self, acc: np.ndarray, gyr: np.ndarray) -> np.ndarray:
+        """Still samples, and the gyroscope's recent mean (a bias guess while still)."""
+        cfg = self.config
+        gyro_mean = self._gyro_mean(gyr)
+        gyro_var = self._gyro_square(gyr**2) - gyro_mean**2
         acc_var = self._acc_square(acc**2) - self._acc_mean(acc) ** 2
         acc_norm = np.linalg.norm(acc, axis=1)
-        return (
+        still = (
             (gyro_var.max(axis=1) < cfg.still_gyro_std_rad_s**2)
             & (acc_var.max(axis=1) < cfg.still_acc_std_m_s2**2)
             & (np.linalg.norm(gyr, axis=1) < cfg.still_max_rate_rad_s)
             & (np.abs(acc_norm - GRAVITY_M_S2) < cfg.still_acc_tolerance_m_s2)
         )
+        return still, gyro_mean
 
-    def _learn_bias(self, gyr: np.ndarray, still: np.ndarray) -> np.ndarray:
+    def _learn_bias(
+        self, gyr: np.ndarray, still: np.ndarray, recent_mean: np.ndarray
+    ) -> np.ndarray:
         """Weighted running mean of the gyroscope over still samples; held while moving.
 
-        A sample counts only once the stillness it belongs to has lasted
-        ``bias_confirm_s`` beyond it, so the slow start of a movement (which looks
-        still for a moment) never leaks into the bias.
+        A sample counts only inside stillness lasting ``bias_confirm_s`` before and
+        after it: the slow start of a movement, or a lull in the sway of a one-legged
+        stance, looks still for a moment and would leak real rotation into the bias.
         """
         n = len(gyr)
         index = np.arange(n)
@@ -170,7 +210,7 @@ class TiltEstimator:
         candidates = np.vstack([self._delayed_gyr, gyr])
         judged = candidates[:n]
         self._delayed_gyr = candidates[n:]
-        weight = (run > self._confirm).astype(np.float64)
+        weight = (run > 2 * self._confirm).astype(np.float64)
         total = self._bias_sum(judged * weight[:, None])
         count = self._bias_weight(weight)
         known = count > 1e-9
@@ -180,20 +220,25 @@ class TiltEstimator:
         last_known = np.maximum.accumulate(np.where(known, index, -1))
         held = ~known
         bias[held & (last_known >= 0)] = bias[last_known[held & (last_known >= 0)]]
-        bias[held & (last_known < 0)] = self._bias
+        # Nothing learned yet: while still, the recent mean is a fair first guess.
+        never = held & (last_known < 0)
+        bias[never] = self._bias if self._learned else 0.0
+        if not self._learned:
+            guess = never & still
+            bias[guess] = recent_mean[guess]
+        self._learned = self._learned or bool(known.any())
         if n:
             self._bias = bias[-1].copy()
         return bias
 
     @staticmethod
-    def _filter_restarting(lowpass: Lowpass, x: np.ndarray, restart: np.ndarray) -> np.ndarray:
-        """Run ``lowpass`` but start it afresh at each restart (after a long silence)."""
-        cuts = np.flatnonzero(restart)
+    def _filter_forgetting(lowpass: Lowpass, x: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """Run ``lowpass``, shrinking its memory by ``keep`` before each sample where it is < 1."""
+        cuts = np.flatnonzero(keep < 1.0)
         if len(cuts) == 0:
             return lowpass(x)
-        pieces = np.split(x, cuts)
-        out = [lowpass(pieces[0])]
-        for piece in pieces[1:]:
-            lowpass.reset()  # the estimate before the silence no longer applies
-            out.append(lowpass(piece))
+        out = [lowpass(x[: cuts[0]])]
+        for cut, stop in zip(cuts, [*cuts[1:], len(x)], strict=True):
+            lowpass.forget(float(keep[cut]))
+            out.append(lowpass(x[cut:stop]))
         return np.concatenate(out)

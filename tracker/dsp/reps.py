@@ -24,13 +24,14 @@ from tracker.types import Rep, RepSet
 @dataclass(frozen=True)
 class RepConfig:
     min_depth_deg: float = 10.0  # the contract's default minimum depth
+    min_duration_s: float = 0.5  # quicker than this is a shake (even fast reps take ~1 s)
     standing_deg: float = 5.0  # back below this counts as returning to standing
     stop_rate_deg_s: float = 2.0  # slower than this along the rep's plane: stopped
     restart_deg: float = 1.0  # rising this much from the lowest point: the next rep began
     return_timeout_s: float = 0.5  # longest wait for the end after returning below standing
-    confirm_s: float = 0.3  # look past the end for extension before reporting
+    confirm_s: float = 0.4  # look past the end for extension before reporting
     stride_lookback_s: float = 1.2  # look before the start for extension
-    extension_deg: float = 4.0  # behind standing by this much: a stride, not a rep
+    extension_deg: float = 5.0  # behind standing by this much: a stride, not a rep
     baseline_window_s: float = 2.0  # where the standing level before a rep is taken from
     set_gap_s: float = 12.0  # a longer pause between reps starts a new set
     smooth_cutoff_hz: float = 6.0  # angular speed lowpass before SPARC and LDLJ
@@ -84,8 +85,8 @@ class RepDetector:
         self._reps: list[Rep] = []
         self._sets = _SetGrouper(self.config.set_gap_s)
         self.state = RepState()
-        # (depth, tilt direction) of every candidate: where "forward" is
-        self.directions: list[tuple[float, np.ndarray]] = []
+        # (sample index, depth, tilt direction) of every candidate: where "forward" is
+        self.directions: list[tuple[int, float, np.ndarray]] = []
         cfg = self.config
         self._speed_sos = butter(2, cfg.smooth_cutoff_hz, fs=rate_hz, output="sos")
         self._path_sos = butter(2, cfg.wobble_path_cutoff_hz, fs=rate_hz, output="sos")
@@ -135,6 +136,15 @@ class RepDetector:
         self.state.phase = self._phase()
         return reps, closed
 
+    def forward(self, before: int | None = None) -> np.ndarray | None:
+        """Where flexion goes (unit, sensor frame), from candidates seen before a sample."""
+        total = sum(
+            (depth * d for index, depth, d in self.directions if before is None or index < before),
+            np.zeros(3),
+        )
+        norm = np.linalg.norm(total)
+        return total / norm if norm > 0 else None
+
     def finish(self) -> tuple[list[Rep], list[RepSet]]:
         """End of stream: confirm what can be, close the open set."""
         reps = self._confirm_ready(final=True)
@@ -147,14 +157,24 @@ class RepDetector:
         up = self.history.window("up", first, stop)
         return np.arcsin(np.clip(up @ direction, -1.0, 1.0)) * DEG
 
+    def _direction(self, index: int) -> np.ndarray:
+        """Unit direction of the thigh's tilt from standing at a sample (sensor frame)."""
+        up = self.history.at("up", index)
+        return unit(up - np.dot(up, self.up_axis) * self.up_axis)
+
+    def _level_before(self, c: _Candidate, direction: np.ndarray) -> float:
+        """Standing level along ``direction`` in the seconds before the trigger."""
+        first = max(c.trigger - self._n(self.config.baseline_window_s), c.after)
+        before = self._along(first, c.trigger + 1, direction)
+        # Never behind the standing reference: before a rep that follows walking the
+        # lowest point is a stride's extension, not standing.
+        return max(float(before.min()), 0.0) if len(before) else 0.0
+
     def _begin_return(self, c: _Candidate, returned: int) -> None:
         c.returned = returned
-        up_bottom = self.history.at("up", c.bottom)
-        c.direction = unit(up_bottom - np.dot(up_bottom, self.up_axis) * self.up_axis)
-        self.directions.append((c.bottom_deg, c.direction))
-        first = max(c.trigger - self._n(self.config.baseline_window_s), c.after)
-        before = self._along(first, c.trigger + 1, c.direction)
-        c.baseline_deg = float(before.min()) if len(before) else 0.0
+        c.direction = self._direction(c.bottom)
+        self.directions.append((returned, c.bottom_deg, c.direction))
+        c.baseline_deg = self._level_before(c, c.direction)
 
     def _find_end(self, c: _Candidate) -> int | None:
         """First sample after the return where the thigh is home, stopped, or going again.
@@ -207,13 +227,27 @@ class RepDetector:
         start = self._refine_start(c)
         lookback = self._along(start - self._n(cfg.stride_lookback_s), start + 1, c.direction)
         after = self._along(c.end, c.end + self._n(cfg.confirm_s) + 1, c.direction)
-        behind = min(lookback.min(initial=0.0), after.min(initial=0.0)) - c.baseline_deg
+        # Measured from the standing reference itself: while walking, the level
+        # before a stride is already extension.
+        behind = min(lookback.min(initial=0.0), after.min(initial=0.0))
         if behind < -cfg.extension_deg:
             self.state.notes.append(
                 f"not a rep: the thigh went {-behind:.0f}° behind standing (a walking stride)"
             )
             return None
+        # Depth is counted from the standing level just before, in the rep's own plane:
+        # standing on one leg already tilts the thigh sideways, and a wobble on top of
+        # that can pass the minimum inclination without any squat.
+        bottom_along = float(self._along(c.bottom, c.bottom + 1, c.direction)[0])
+        if bottom_along - c.baseline_deg < cfg.min_depth_deg:
+            self.state.notes.append(
+                f"not a rep: only {bottom_along - c.baseline_deg:.0f}° from the standing level"
+            )
+            return None
         t_start, t_bottom, t_end = (float(h.at("t", k)) for k in (start, c.bottom, c.end))
+        if t_end - t_start < cfg.min_duration_s:
+            self.state.notes.append(f"not a rep: over in {t_end - t_start:.2f} s (a shake)")
+            return None
         set_index = self._sets.add(t_start, t_end)
         speed, wobble = self._shape(start, c)
         rep = Rep(
