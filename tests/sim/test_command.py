@@ -1,0 +1,66 @@
+"""`tracker simulate`: writes a recording and its truth, refuses bad input in one line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tracker import cli
+from tracker.cli import main
+from tracker.sim import KINDS
+
+
+@pytest.fixture(autouse=True)
+def only_this_verb(monkeypatch):
+    """Test the verb on its own, whatever state the other verbs are in."""
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ["tracker.commands.simulate"])
+
+
+def _run(args) -> int:
+    """Exit status of the command line, whether returned or raised by argparse."""
+    try:
+        return main(args)
+    except SystemExit as exc:
+        return int(exc.code)
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+def test_unknown_kind_lists_the_kinds(capsys, tmp_path):
+    assert _run(["simulate", "jumping-jacks", "-o", str(tmp_path / "x.csv")]) == 2
+    err = _one_line_error(capsys)
+    assert "jumping-jacks" in err and all(kind in err for kind in KINDS)
+    assert not list(tmp_path.iterdir())
+
+
+def test_unknown_extension_is_refused(capsys, tmp_path):
+    path = tmp_path / "x.txt"
+    assert _run(["simulate", "walking", "-o", str(path), "--duration", "10"]) == 2
+    assert str(path) in _one_line_error(capsys)
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "args", [["--rate", "0"], ["--reps", "0"], ["--duration", "-3"], ["--leg", "middle"]]
+)
+def test_bad_options_are_refused(capsys, tmp_path, args):
+    assert _run(["simulate", "walking", "-o", str(tmp_path / "x.csv"), *args]) == 2
+    _one_line_error(capsys)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".trk"])
+def test_writes_recording_and_truth(capsys, tmp_path, suffix):
+    pytest.importorskip("tracker.interchange" if suffix == ".csv" else "tracker.recording")
+    path = tmp_path / f"sts{suffix}"
+    assert _run(["simulate", "sit-to-stand", "-o", str(path), "--seed", "3", "--rate", "50"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "simulated" in out and str(path) in out
+    truth = json.loads((tmp_path / f"sts{suffix}.truth.json").read_text())
+    assert truth["simulated"] is True and truth["seed"] == 3
+    assert truth["sit_to_stand"]["stands"] == 5 and truth["sample_rate_hz"] == 50.0
+    assert path.stat().st_size > 0

@@ -1,0 +1,399 @@
+"""The interchange CSV (``t,ax,ay,az,gx,gy,gz``): a strict, fast reader and an exact writer."""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tracker.errors import InputError, RecordingError
+from tracker.types import ImuBlock
+
+COLUMNS = ("t", "ax", "ay", "az", "gx", "gy", "gz")
+HEADER = ",".join(COLUMNS)
+# Beyond these no IMU reports a reading (±200 g, ±11 000 deg/s): the units are wrong.
+ACC_LIMIT_M_S2 = 2000.0
+GYR_LIMIT_RAD_S = 200.0
+_LIMITS = (None, *(3 * [(ACC_LIMIT_M_S2, "m/s²")]), *(3 * [(GYR_LIMIT_RAD_S, "rad/s")]))
+_UNIT_HINTS = {"m/s²": "wrong units?", "rad/s": "deg/s instead of rad/s?"}
+# What numpy's C parser accepts as a number (Python's float() also takes '1_0', '１', ...).
+_NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*", re.ASCII)
+_NON_FINITE = re.compile(r"\s*[+-]?(?:nan|inf|infinity)\s*", re.ASCII | re.IGNORECASE)
+_NOT_TEXT = re.compile("[\x00\udc80-\udcff]")  # NUL, or a byte that is not UTF-8
+_RECORDING_MAGIC = b"TRACKER-RECORDING"
+_WRITE_CHUNK_ROWS = 20_000
+
+
+@dataclass(frozen=True, eq=False)
+class CsvRecording:
+    """An interchange CSV as read: its samples, its comment lines and ignored columns.
+
+    Attributes
+    ----------
+    path : str
+        The file it was read from.
+    block : ImuBlock
+        Every sample, in file order.
+    comments : list of str
+        The metadata lines before the header, without the ``#`` and one space after it.
+    extra_columns : list of str
+        Header names after the seven required ones (``mx``, ``seq``, ...), ignored.
+    """
+
+    path: str
+    block: ImuBlock
+    comments: list[str] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+    # Same attributes as a Recording, so commands can treat either kind of PATH alike.
+    profile_toml = None
+    profile_name = None
+    truncated = False
+    corrupt_records = 0
+
+    @property
+    def warnings(self) -> list[str]:
+        return []
+
+    def sample_blocks(self) -> list[ImuBlock]:
+        return [self.block]
+
+
+def input_error_for(exc: OSError, path) -> InputError:
+    """A one-line ``InputError`` for a file that cannot be opened for reading."""
+    if isinstance(exc, FileNotFoundError):
+        why = "no such file"
+    elif isinstance(exc, IsADirectoryError):
+        why = "is a directory, not a recording"
+    elif isinstance(exc, PermissionError):
+        why = "cannot be read (permission denied)"
+    else:
+        why = f"cannot be read ({exc.strerror or exc})"
+    return InputError(why, path=str(path))
+
+
+def read_csv(path) -> CsvRecording:
+    """Read an interchange CSV, refusing anything malformed.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file: optional ``#`` comment lines, the header ``t,ax,ay,az,gx,gy,gz``
+        (more columns may follow and are ignored), then one sample per line. UTF-8
+        with or without a byte-order mark (UTF-16 with one), LF, CRLF or CR line ends,
+        blank lines anywhere after the header.
+
+    Returns
+    -------
+    CsvRecording
+
+    Raises
+    ------
+    InputError
+        Naming the file and, for a bad line, its 1-based line number: unreadable
+        file, no header, wrong header, wrong field count, text or an empty field where
+        a number belongs, NaN or infinity, time not strictly increasing, acceleration
+        beyond ±2000 m/s² or angular rate beyond ±200 rad/s.
+
+    Notes
+    -----
+    Well-formed files are parsed by numpy's C parser (``np.loadtxt``) and checked
+    with array operations. Only when that fails does a line-by-line pass run, to
+    name the first bad line.
+    """
+    path = str(path)
+    encoding = _sniff_encoding(path)
+    with _open_text(path, encoding) as f:
+        comments, names, header_line = _read_preamble(f, path)
+        data = _fast_parse(f, path, encoding, names, header_line)
+    if data is None or not _valid(data):
+        with _open_text(path, encoding) as f:
+            data = _slow_parse(f, path, len(names), header_line)
+    if len(data) == 0:
+        raise InputError(f"no samples after the header (line {header_line})", path=path)
+    block = ImuBlock.from_arrays(data[:, 0], data[:, 1:4], data[:, 4:7])
+    return CsvRecording(path, block, comments, list(names[len(COLUMNS) :]))
+
+
+def _sniff_encoding(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            start = f.read(len(_RECORDING_MAGIC))
+    except OSError as exc:
+        raise input_error_for(exc, path) from None
+    if start == _RECORDING_MAGIC:
+        raise InputError("a tracker recording, not an interchange CSV", path=path)
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return "utf-8-sig"
+
+
+def _open_text(path: str, encoding: str):
+    try:
+        # Undecodable bytes become lone surrogates, found per line in _read_lines.
+        errors = "surrogateescape" if encoding == "utf-8-sig" else "strict"
+        return open(path, encoding=encoding, errors=errors, newline=None)
+    except OSError as exc:
+        raise input_error_for(exc, path) from None
+
+
+def _read_lines(f, path: str):
+    """(line number, text without its newline), turning undecodable bytes into an error."""
+    lineno = 0
+    while True:
+        try:
+            line = f.readline()
+        except UnicodeDecodeError:  # only UTF-16 files are decoded strictly
+            raise InputError("not valid UTF-16 text", path=path) from None
+        except OSError as exc:
+            raise input_error_for(exc, path) from None
+        if not line:
+            return
+        lineno += 1
+        if _NOT_TEXT.search(line):
+            raise InputError(
+                "not text (binary data, or an encoding other than UTF-8)", path=path, line=lineno
+            )
+        yield lineno, line.rstrip("\n")
+
+
+def _read_preamble(f, path: str) -> tuple[list[str], list[str], int]:
+    """Comment lines, header names and the header's line number; ``f`` is left after it."""
+    comments: list[str] = []
+    for lineno, line in _read_lines(f, path):
+        if line.startswith("#"):
+            text = line[1:]
+            comments.append(text[1:] if text.startswith(" ") else text)
+            continue
+        if not line.strip():
+            continue
+        return comments, _check_header(line, path, lineno), lineno
+    if comments:
+        raise InputError(f"comment lines but no header line {HEADER!r}", path=path)
+    raise InputError(f"the file is empty; expected a header line {HEADER!r} and samples", path=path)
+
+
+def _check_header(line: str, path: str, lineno: int) -> list[str]:
+    names = [name.strip() for name in line.split(",")]
+    if _NUMBER.fullmatch(names[0]):
+        raise InputError(
+            f"no header line: the data starts here; add {HEADER!r} above it", path=path, line=lineno
+        )
+    for i, name in enumerate(names):
+        if not name:
+            raise InputError(f"column {i + 1} of the header has no name", path=path, line=lineno)
+        if names.index(name) != i:
+            raise InputError(f"column {name!r} appears twice in the header", path=path, line=lineno)
+    missing = [c for c in COLUMNS if c not in names]
+    if missing or tuple(names[: len(COLUMNS)]) != COLUMNS:
+        found = ",".join(names[: len(COLUMNS) + 1])
+        lacking = f" (no {','.join(missing)})" if missing else ""
+        raise InputError(
+            f"the header must start with {HEADER}{lacking}; found {found[:80]!r}",
+            path=path,
+            line=lineno,
+        )
+    return names
+
+
+def _fast_parse(f, path, encoding, names, header_line) -> np.ndarray | None:
+    """numpy's C parser on the rest of ``f``; None when it cannot take the file as it is."""
+    extra = len(names) > len(COLUMNS)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
+            data = np.loadtxt(
+                f,
+                delimiter=",",
+                comments=None,
+                ndmin=2,
+                dtype=np.float64,
+                usecols=range(len(COLUMNS)) if extra else None,
+            )
+    except ValueError:  # also UnicodeDecodeError
+        return None
+    if data.size == 0:
+        return np.empty((0, len(COLUMNS)))
+    if data.shape[1] != len(COLUMNS):  # every row has as many fields, but not the header's
+        return None
+    if extra and not _field_counts_match(path, encoding, header_line, len(names)):
+        return None
+    return data
+
+
+def _field_counts_match(path: str, encoding: str, header_line: int, n_fields: int) -> bool:
+    """Whether every data line has ``n_fields`` fields, which ``usecols`` does not check.
+
+    Called after ``np.loadtxt`` succeeded, so each data line is empty or has at least
+    seven fields: counting commas per line is enough.
+    """
+    if encoding != "utf-8-sig":
+        return False
+    with open(path, "rb") as f:
+        raw = np.frombuffer(f.read(), dtype=np.uint8)
+    few = raw[raw <= ord(",")]  # line ends, commas, spaces, signs: a small part of the bytes
+    marks = few[(few == ord("\n")) | (few == ord(","))]
+    ends = np.flatnonzero(marks == ord("\n"))  # line k ends at ends[k - 1]
+    if len(ends) < header_line:
+        return False  # lines end in CR alone: leave it to the line-by-line pass
+    commas = np.diff(np.append(ends[header_line - 1 :], len(marks))) - 1
+    return bool(((commas == n_fields - 1) | (commas == 0)).all())
+
+
+def _valid(data: np.ndarray) -> bool:
+    """``_first_problem(data) is None``, in less time: the check every good file pays."""
+    if len(data) == 0:
+        return True
+    return bool(
+        np.isfinite(data).all()
+        and np.abs(data[:, 1:4]).max() <= ACC_LIMIT_M_S2
+        and np.abs(data[:, 4:7]).max() <= GYR_LIMIT_RAD_S
+        and (np.diff(data[:, 0]) > 0).all()
+    )
+
+
+def _first_problem(data: np.ndarray) -> str | None:
+    """What makes an (n, 7) table unfit for the CSV, naming the first bad sample, or None."""
+    checks = [
+        (~np.isfinite(data).all(axis=1), "a value that is not a finite number"),
+        (np.abs(data[:, 1:4]).max(axis=1) > ACC_LIMIT_M_S2, f"|acc| > {ACC_LIMIT_M_S2:g} m/s²"),
+        (np.abs(data[:, 4:7]).max(axis=1) > GYR_LIMIT_RAD_S, f"|gyr| > {GYR_LIMIT_RAD_S:g} rad/s"),
+        (np.append(False, ~(np.diff(data[:, 0]) > 0)), "a time not after the previous sample's"),
+    ]
+    found = [(int(np.argmax(bad)), what) for bad, what in checks if bad.any()]
+    if not found:
+        return None
+    i, what = min(found)
+    return f"sample {i} (t = {float(data[i, 0])!r} s) has {what}"
+
+
+def block_problem(block: ImuBlock) -> str | None:
+    """Why ``block`` cannot be written as an interchange CSV (``read_csv`` would refuse
+    it), or None: no samples, NaN or infinity, a value beyond the limits, time not
+    strictly increasing."""
+    if len(block) == 0:
+        return "no samples"
+    return _first_problem(np.column_stack([block.t_s, block.acc, block.gyr]))
+
+
+def _slow_parse(f, path: str, n_fields: int, header_line: int) -> np.ndarray:
+    """Parse line by line, raising on the first bad line: the authority when numpy balks."""
+    rows: list[list[float]] = []
+    prev_t, prev_text, prev_line = -np.inf, "", 0
+    for lineno, line in _read_lines(f, path):
+        if lineno <= header_line or not line.strip():
+            continue
+        if line.lstrip().startswith("#"):
+            raise InputError(
+                "a comment line after the header; comment lines go before it",
+                path=path,
+                line=lineno,
+            )
+        fields = line.split(",")
+        if len(fields) != n_fields:
+            raise InputError(
+                f"{len(fields)} fields where the header has {n_fields}", path=path, line=lineno
+            )
+        row = [_number(fields[i], i, path, lineno) for i in range(len(COLUMNS))]
+        if not row[0] > prev_t:
+            raise InputError(
+                f"t = {fields[0].strip()} s does not come after t = {prev_text} s on line "
+                f"{prev_line}: time must increase strictly",
+                path=path,
+                line=lineno,
+            )
+        prev_t, prev_text, prev_line = row[0], fields[0].strip(), lineno
+        rows.append(row)
+    return np.array(rows, dtype=np.float64).reshape(-1, len(COLUMNS))
+
+
+def _number(text: str, column: int, path: str, lineno: int) -> float:
+    name = COLUMNS[column]
+    if not text.strip():
+        raise InputError(f"empty field in column {name}", path=path, line=lineno)
+    if _NON_FINITE.fullmatch(text):
+        raise InputError(f"{name} is {text.strip()}; values must be finite", path=path, line=lineno)
+    if not _NUMBER.fullmatch(text):
+        raise InputError(f"{name}: {text.strip()[:40]!r} is not a number", path=path, line=lineno)
+    value = float(text)
+    if not np.isfinite(value):
+        raise InputError(
+            f"{name} = {text.strip()[:40]} is too large to be a finite number",
+            path=path,
+            line=lineno,
+        )
+    limit = _LIMITS[column]
+    if limit is not None and abs(value) > limit[0]:
+        bound, unit = limit
+        raise InputError(
+            f"{name} = {value:g} {unit} is beyond ±{bound:g} {unit}, more than any IMU "
+            f"reports ({_UNIT_HINTS[unit]})",
+            path=path,
+            line=lineno,
+        )
+    return value
+
+
+def write_csv(path, block: ImuBlock, comments: Iterable[str] = ()) -> None:
+    """Write samples as an interchange CSV that reads back to exactly the same float64.
+
+    Parameters
+    ----------
+    path : str or Path
+        Destination, replaced whole: the file is written beside it and renamed,
+        so a failure leaves no half-written CSV.
+    block : ImuBlock
+        The samples.
+    comments : iterable of str
+        Metadata written first, one ``# `` line each (a text with line breaks
+        becomes several lines).
+
+    Raises
+    ------
+    ValueError
+        When the samples would not read back (see ``block_problem``).
+    RecordingError
+        When the file cannot be written (no such directory, permission, disk full).
+    """
+    _check_writable(block)
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            _write(f, block, comments)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise RecordingError(
+            f"could not write the CSV ({exc.strerror or exc}); nothing was written", path=str(path)
+        ) from None
+
+
+def write_csv_to(f, block: ImuBlock, comments: Iterable[str] = ()) -> None:
+    """Write the interchange CSV to an open text file (e.g. ``sys.stdout``); as ``write_csv``."""
+    _check_writable(block)
+    _write(f, block, comments)
+
+
+def _check_writable(block: ImuBlock) -> None:
+    problem = block_problem(block)
+    if problem is not None:
+        raise ValueError(f"not writable as an interchange CSV: {problem}")
+
+
+def _write(f, block: ImuBlock, comments: Iterable[str]) -> None:
+    for comment in comments:
+        for line in re.split(r"\r\n|\r|\n", str(comment)):
+            f.write(f"# {line}\n")
+    f.write(HEADER + "\n")
+    data = np.column_stack([block.t_s, block.acc, block.gyr])
+    # repr gives the shortest text that reads back to the same float64; numpy has no
+    # vectorised equivalent that is faster (astype(str) is slower).
+    fmt = ",".join(["%r"] * len(COLUMNS)) + "\n"
+    for start in range(0, len(data), _WRITE_CHUNK_ROWS):
+        rows = data[start : start + _WRITE_CHUNK_ROWS].tolist()
+        f.write("".join([fmt % tuple(row) for row in rows]))

@@ -1,0 +1,250 @@
+"""Ground truth of a simulated session, defined exactly as the metrics are (CONTRACT.md).
+
+All times are on the recording's time base (the ``t`` column: device clock), mapped
+from true time by the clock's drift. Definitions:
+
+- rep ``start_s``/``end_s``: the scripted start of the descent (the thigh leaves its
+  standing posture) and end of the ascent (back, stopped); ``bottom_s``: the time of
+  the maximum true inclination within the rep; ``depth_deg``: the inclination there
+  (angle between the thigh's long axis and its standing direction, the vertical);
+  ``descent_s = bottom_s - start_s``; ``ascent_s = end_s - bottom_s``;
+  ``shake_rms_deg``: RMS over the rep of the injected frontal shake (rotation about the
+  thigh's own x axis, the angle between the long axis and the sagittal plane).
+- ``reps``/``sets`` are those of the instrumented leg; sets done on the other leg (the
+  instrumented thigh is then the lifted free leg) are in ``other_leg_sets``.
+- balance: the settled single-leg stance (shifts on and off excluded);
+  ``sway_rms_deg`` = RMS angle between the true long axis and its mean direction over
+  it; the other measures are ``tracker.dsp.sway.sway_measures`` of the axis' 2-D tilt
+  (frontal, sagittal) about that mean direction, sampled at 100 Hz.
+- sit_to_stand ``duration_s``: start of the first rise to the end of the last.
+
+Besides those lists the file holds ``simulated`` (always true), ``kind``, ``seed``,
+``exercise`` (the ``tracker analyze --exercise`` the session calls for), ``options``,
+``tracker_version``, ``duration_s``, ``sample_rate_hz``, ``samples``, ``lost_samples``,
+``gaps`` (bursts of lost samples), ``sensor_leg``, ``mounting`` (quaternion sensor to
+thigh, position), ``sensor`` (every sensor-model setting) and ``clock_scale``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tracker.frames import DEG, angle_deg, unit
+from tracker.sim.kinematics import FineSignals
+from tracker.sim.segment import Event
+
+SWAY_TRUTH_RATE_HZ = 100.0
+
+
+@dataclass(eq=False)
+class Truth:
+    """What really happened; ``to_json()`` is the content of ``<recording>.truth.json``."""
+
+    data: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return copy.deepcopy(self.data)
+
+    @property
+    def reps(self) -> list[dict]:
+        return self.data["reps"]
+
+    @property
+    def sets(self) -> list[dict]:
+        return self.data["sets"]
+
+    @property
+    def other_leg_sets(self) -> list[dict]:
+        return self.data["other_leg_sets"]
+
+    @property
+    def holds(self) -> list[dict]:
+        return self.data["holds"]
+
+    @property
+    def walking(self) -> list[dict]:
+        return self.data["walking"]
+
+    @property
+    def weight_shifts(self) -> list[dict]:
+        return self.data["weight_shifts"]
+
+    @property
+    def balance(self) -> list[dict]:
+        return self.data["balance"]
+
+    @property
+    def sit_to_stand(self) -> dict | None:
+        return self.data["sit_to_stand"]
+
+
+def _r(x: float) -> float:
+    return round(float(x), 6)
+
+
+class _Clock:
+    """Maps true time to the recording's time base and finds fine-grid indices."""
+
+    def __init__(self, fine: FineSignals, clock_scale: float):
+        self.t = fine.t_s
+        self.scale = clock_scale
+
+    def rec(self, tau_s: float) -> float:
+        return _r(tau_s * self.scale)
+
+    def idx(self, tau_s: float) -> int:
+        return int(np.clip(np.searchsorted(self.t, tau_s - 1e-9), 0, len(self.t) - 1))
+
+
+def _rep(ev: Event, clock: _Clock, incl: np.ndarray) -> dict:
+    i0, i1 = clock.idx(ev.start_s), clock.idx(ev.end_s)
+    ib = i0 + int(np.argmax(incl[i0 : i1 + 1]))
+    start, bottom, end = clock.rec(ev.start_s), clock.rec(clock.t[ib]), clock.rec(ev.end_s)
+    return {
+        "start_s": start,
+        "bottom_s": bottom,
+        "end_s": end,
+        "depth_deg": _r(incl[ib]),
+        "descent_s": _r(bottom - start),
+        "ascent_s": _r(end - bottom),
+        "pause_s": _r(ev.info["pause_s"] * clock.scale),
+        "shake_rms_deg": _r(ev.info["shake_rms_deg"]),
+        "kind": ev.info["kind"],
+        "side": ev.info["side"],
+    }
+
+
+def _sets(set_events, rep_events, reps_json, clock) -> list[dict]:
+    out = []
+    for k, ev in enumerate(sorted(set_events, key=lambda e: e.start_s)):
+        members = [i for i, r in enumerate(rep_events) if ev.start_s <= r.start_s <= ev.end_s]
+        for i in members:
+            if reps_json is not None:
+                reps_json[i]["set"] = k
+        out.append(
+            {
+                "index": k,
+                "start_s": clock.rec(ev.start_s),
+                "end_s": clock.rec(ev.end_s),
+                "reps": len(members),
+                "side": ev.info["side"],
+                "kind": ev.info["kind"],
+            }
+        )
+    return out
+
+
+def _balance(ev: Event, clock: _Clock, fine: FineSignals) -> dict:
+    from tracker.dsp.sway import sway_measures
+
+    i0, i1 = clock.idx(ev.start_s), clock.idx(ev.end_s)
+    step = max(1, round(1.0 / (SWAY_TRUTH_RATE_HZ * (clock.t[1] - clock.t[0]))))
+    forward, axis = fine.thigh_axes(slice(i0, i1, step))
+    mean = unit(axis.mean(axis=0))
+    rms = float(np.sqrt(np.mean(angle_deg(axis, np.broadcast_to(mean, axis.shape)) ** 2)))
+    # 2-D tilt about the mean direction: toward the person's front and left.
+    heading_fwd = forward[len(forward) // 2]
+    fwd = unit(heading_fwd - np.dot(heading_fwd, mean) * mean)
+    left = np.cross(mean, fwd)
+    along = axis @ mean
+    traj = np.column_stack([np.arctan2(axis @ left, along), np.arctan2(axis @ fwd, along)]) * DEG
+    m = sway_measures(traj, SWAY_TRUTH_RATE_HZ)
+    start, end = clock.rec(ev.start_s), clock.rec(ev.end_s)
+    return {
+        "start_s": start,
+        "end_s": end,
+        "duration_s": _r(end - start),
+        "sway_rms_deg": _r(rms),
+        "sway_path_deg": _r(m.path_deg),
+        "sway_velocity_deg_s": _r(m.mean_velocity_deg_s),
+        "ellipse95_deg2": _r(m.ellipse95_deg2),
+        "mean_freq_hz": _r(m.mean_freq_hz),
+        "jerk_deg_s3": _r(m.jerk_deg_s3),
+        "sway_rms_target_deg": _r(ev.info["sway_rms_target_deg"]),
+        "peak_hz": _r(ev.info["peak_hz"]),
+        "shift_on": [clock.rec(v) for v in ev.info["shift_on"]],
+        "shift_off": [clock.rec(v) for v in ev.info["shift_off"]],
+        "side": ev.info["side"],
+    }
+
+
+def build_truth(events: list[Event], fine: FineSignals, clock_scale: float, meta: dict) -> Truth:
+    """The truth of a session from its script's events and its true motion.
+
+    ``meta`` (kind, seed, mounting, sensor, options, ...) is stored as given.
+    """
+    clock = _Clock(fine, clock_scale)
+    incl = fine.inclination_deg
+    by_kind: dict[str, list[Event]] = {}
+    for ev in sorted(events, key=lambda e: e.start_s):
+        by_kind.setdefault(ev.kind, []).append(ev)
+    get = by_kind.get
+
+    reps = [_rep(ev, clock, incl) for ev in get("rep", [])]
+    for i, rep in enumerate(reps):
+        rep["index"] = i
+    sets = _sets(get("set", []), get("rep", []), reps, clock)
+    other_sets = _sets(get("other_set", []), get("other_rep", []), None, clock)
+    other_events = sorted(get("other_set", []), key=lambda e: e.start_s)
+    for s, ev in zip(other_sets, other_events, strict=True):
+        members = [r for r in get("other_rep", []) if ev.start_s <= r.start_s <= ev.end_s]
+        s["rep_times"] = [[clock.rec(r.start_s), clock.rec(r.end_s)] for r in members]
+        s["planned_depth_deg"] = [_r(r.info["planned_depth_deg"]) for r in members]
+
+    holds = []
+    for ev in get("hold", []):
+        i0, i1 = clock.idx(ev.start_s), clock.idx(ev.end_s)
+        start, end = clock.rec(ev.start_s), clock.rec(ev.end_s)
+        holds.append(
+            {
+                "start_s": start,
+                "end_s": end,
+                "duration_s": _r(end - start),
+                "inclination_deg": _r(np.mean(incl[i0:i1])),
+                "target_deg": _r(ev.info["target_deg"]),
+            }
+        )
+    walking = [
+        {"start_s": clock.rec(ev.start_s), "end_s": clock.rec(ev.end_s)}
+        | {k: (_r(v) if isinstance(v, float) else v) for k, v in ev.info.items()}
+        for ev in get("walk", [])
+    ]
+    shifts = []
+    for ev in get("shift", []):
+        i0, i1 = clock.idx(ev.start_s), clock.idx(ev.end_s)
+        shifts.append(
+            {
+                "start_s": clock.rec(ev.start_s),
+                "end_s": clock.rec(ev.end_s),
+                "amplitude_deg": _r(np.max(incl[i0 : i1 + 1])),
+                "lateral_deg": _r(ev.info["lateral_deg"]),
+                "forward_deg": _r(ev.info["forward_deg"]),
+            }
+        )
+    balance = [_balance(ev, clock, fine) for ev in get("balance", [])]
+    sts = None
+    if get("sts"):
+        rises = [
+            {"index": i, "start_s": clock.rec(ev.start_s), "end_s": clock.rec(ev.end_s)}
+            for i, ev in enumerate(get("rise", []))
+        ]
+        sts = {
+            "rises": rises,
+            "stands": len(rises),
+            "duration_s": _r(rises[-1]["end_s"] - rises[0]["start_s"]),
+        }
+    data = {"simulated": True, **meta}
+    data |= {
+        "reps": reps,
+        "sets": sets,
+        "other_leg_sets": other_sets,
+        "holds": holds,
+        "walking": walking,
+        "weight_shifts": shifts,
+        "balance": balance,
+        "sit_to_stand": sts,
+    }
+    return Truth(data)
