@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "tracker.commands.analyze",
     "tracker.commands.simulate",
     "tracker.commands.export",
+    "tracker.commands.profiles",
 ]
 
 

@@ -1,0 +1,278 @@
+"""Firmware profiles: the shipped files, validation errors naming file and key, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tracker.cli import main
+from tracker.errors import InputError, ProfileError
+from tracker.profiles import (
+    find_profile,
+    get_profile,
+    load_profile_file,
+    load_profile_text,
+    load_profiles,
+    shipped_dir,
+)
+
+SHIPPED = [
+    "arduino-science-journal",
+    "mbientlab-metamotion",
+    "movesense",
+    "nordic-thingy52",
+    "nus-binary",
+    "nus-csv",
+    "polar-verity-sense",
+    "witmotion-bwt901ble5",
+]
+WITMOTION = (shipped_dir() / "witmotion-bwt901ble5.toml").read_text()
+
+
+@pytest.fixture(scope="module")
+def profiles():
+    return load_profiles([])
+
+
+def test_every_shipped_profile_loads_with_its_defaults(profiles):
+    assert list(profiles) == SHIPPED
+    for p in profiles.values():
+        assert Path(p.file).name == f"{p.name}.toml"
+        settings = p.settings()
+        assert settings.rate_hz == p.default_hz
+        # every command fills in: no template left, and subscriptions come first
+        commands = p.start_commands(settings)
+        assert all("{" not in c.data.decode("latin-1") for c in commands)
+        data = {pk.char for pk in p.packets}
+        data |= {p.options[k] for k in ("data", "control") if k in p.options}
+        subscribed = set()
+        for c in commands:
+            if c.op == "subscribe":
+                subscribed.add(c.char)
+            elif c.role == "start":
+                assert data <= subscribed, f"{p.name}: {c.note} before subscribing"
+        assert data and data <= subscribed
+        assert any(c.role == "start" for c in commands)
+
+
+def test_witmotion_keeps_its_non_sig_uuid_base(profiles):
+    p = profiles["witmotion-bwt901ble5"]
+    assert p.chars["data"] == "0000ffe4-0000-1000-8000-00805f9a34fb"
+    assert all(u.endswith("00805f9a34fb") for u in (p.service, *p.chars.values()))
+
+
+def test_commands_follow_the_vendor_bytes(profiles):
+    # Polar ACC start at 52 Hz, 16 bit, 8 g, 3 channels: polar-ble-sdk issue #331
+    polar = profiles["polar-verity-sense"].start_commands()
+    acc_start = next(c for c in polar if c.role == "start")
+    assert acc_start.data.hex(" ") == "02 02 00 01 34 00 01 01 10 00 02 01 08 00 04 01 03"
+    # MetaWear acc config 100 Hz ±16 g = 03 03 28 0c (test_accelerometer_bmi160.py test_set_range)
+    mw = profiles["mbientlab-metamotion"]
+    config = [c.data.hex(" ") for c in mw.start_commands()]
+    assert "03 03 28 0c" in config
+    # gyro 200 Hz ±2000 deg/s = 13 03 29 00 (test_gyro_bmi160.py test_mbl_mw_gyro_bmi160_set_odr)
+    config = [c.data.hex(" ") for c in mw.start_commands(mw.settings(rate_hz=200))]
+    assert "13 03 29 00" in config
+    # WitMotion 50 Hz return rate: FF AA 03 08 00 between unlock and save (DeviceModel.SetRRate)
+    wit = profiles["witmotion-bwt901ble5"]
+    writes = [c.data.hex(" ") for c in wit.start_commands(wit.settings(50)) if c.op == "write"]
+    assert writes == ["ff aa 69 88 b5", "ff aa 03 08 00", "ff aa 00 00 00"]
+    # Movesense subscribe: [1, ref] + "/Meas/IMU6/<rate>"
+    ms = profiles["movesense"]
+    sub = next(c for c in ms.start_commands(ms.settings(52)) if c.role == "start")
+    assert sub.data == bytes([1, 99]) + b"/Meas/IMU6/52"
+
+
+def test_settings_refuse_what_the_firmware_does_not_offer(profiles):
+    with pytest.raises(InputError, match=r"choose from 10, 50, 100, 200"):
+        profiles["witmotion-bwt901ble5"].settings(rate_hz=60)
+    with pytest.raises(InputError, match=r"choose from 2, 4, 8, 16"):
+        profiles["mbientlab-metamotion"].settings(acc_range=3)
+    with pytest.raises(InputError, match="fixed"):
+        profiles["nordic-thingy52"].settings(acc_range=8)
+    mw = profiles["mbientlab-metamotion"].settings(acc_range=4, gyr_range=500)
+    assert mw.acc_scale == pytest.approx(1 / 8192)
+    assert mw.gyr_scale == pytest.approx(1 / 65.6)
+
+
+def test_scan_results_match_their_profile(profiles):
+    assert find_profile("WT901BLE68", [], profiles).name == "witmotion-bwt901ble5"
+    assert find_profile("Polar Sense B36A1A2E", [], profiles).name == "polar-verity-sense"
+    by_uuid = find_profile(None, ["326A9000-85CB-9195-D9DD-464CFBBAE75A"], profiles)
+    assert by_uuid.name == "mbientlab-metamotion"
+    assert find_profile("Some speaker", ["0000110b-0000-1000-8000-00805f9b34fb"], profiles) is None
+
+
+def test_unknown_name_lists_the_known_ones():
+    with pytest.raises(InputError) as err:
+        get_profile("thingy", [])
+    assert "unknown firmware profile 'thingy'" in str(err.value)
+    assert "nordic-thingy52" in str(err.value) and err.value.exit_status == 2
+
+
+def test_a_user_copy_replaces_the_shipped_profile(tmp_path):
+    edited = WITMOTION.replace("default_hz = 100", "default_hz = 50")
+    (tmp_path / "my-wit.toml").write_text(edited)
+    p = get_profile("witmotion-bwt901ble5", [tmp_path])
+    assert p.user and p.default_hz == 50 and p.file == str(tmp_path / "my-wit.toml")
+    assert get_profile("witmotion-bwt901ble5", []).default_hz == 100
+
+
+def test_two_files_with_one_name_in_a_folder_is_an_error(tmp_path):
+    (tmp_path / "a.toml").write_text(WITMOTION)
+    (tmp_path / "b.toml").write_text(WITMOTION)
+    with pytest.raises(ProfileError) as err:
+        load_profiles([tmp_path])
+    assert str(tmp_path / "b.toml") in str(err.value) and "name" in str(err.value)
+
+
+def test_profile_text_from_a_recording_names_its_origin():
+    p = load_profile_text(WITMOTION, "session.trk (stored profile)")
+    assert p.name == "witmotion-bwt901ble5" and p.text == WITMOTION
+    with pytest.raises(ProfileError, match=r"^session.trk \(stored profile\): not valid TOML"):
+        load_profile_text("name = ", "session.trk (stored profile)")
+
+
+def _error(tmp_path, text: str) -> str:
+    path = tmp_path / "broken.toml"
+    path.write_text(text)
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: "), message
+    assert err.value.exit_status == 2
+    return message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "words"),
+    [
+        ('name = "witmotion-bwt901ble5"\n', "", "name", "missing"),
+        ('device = "WitMotion', 'devise = "WitMotion', "device", "missing"),
+        (
+            'data = "0000ffe4-0000-1000-8000-00805f9a34fb"',
+            'data = "ffe4"',
+            "gatt.data",
+            "short UUIDs are refused",
+        ),
+        (
+            'services = ["0000ffe5-0000-1000-8000-00805f9a34fb"]',
+            'services = ["0xFFE5"]',
+            "advertising.services",
+            "full 128-bit",
+        ),
+        ("scale = 0.00048828125", "scale = -0.00048828125", "acc.scale", "positive"),
+        ("scale = 0.06103515625", "scale = 0", "gyr.scale", "positive"),
+        (
+            '[timing]\nsource = "none"',
+            '[decoder]\nname = "witmo"\n\n[timing]\nsource = "none"',
+            "decoder.name",
+            "unknown decoder 'witmo'",
+        ),
+        ('axes = ["x", "y", "z"]', 'axes = ["x", "x", "z"]', "acc.axes", "once each"),
+        ("length = 20\nacc", "length = 12\nacc", "packets[0].gyr.offset", "past the length"),
+        (
+            'hex = "FF AA 03 {rrate} 00"',
+            'hex = "FF AA 03 {rate} 00"',
+            "commands.start[2]",
+            "{rate}",
+        ),
+        ("gap_s = 0.25", "gap_s = 0.25\ngap = 1", "timing.gap", "unknown key"),
+        ("length = 20\nacc", "length = 24\nacc", "packets[0].length", "MTU 23"),
+    ],
+)
+def test_validation_errors_name_file_and_key(tmp_path, old, new, key, words):
+    assert old in WITMOTION
+    message = _error(tmp_path, WITMOTION.replace(old, new, 1))
+    assert f": {key}: " in message and words in message, message
+
+
+def test_a_start_command_before_the_subscription_is_refused(tmp_path):
+    start = WITMOTION.index("start = [")
+    stop = WITMOTION.index("stop = [")
+    reordered = """start = [
+  { op = "write", char = "command", hex = "FF AA 69 88 B5", role = "start" },
+  { op = "subscribe", char = "data" },
+]
+"""
+    message = _error(tmp_path, WITMOTION[:start] + reordered + WITMOTION[stop:])
+    assert ": commands.start[0]: starts streaming before notifications" in message
+    assert "0000ffe4-0000-1000-8000-00805f9a34fb" in message
+
+
+def test_a_range_the_field_cannot_hold_is_a_bad_scale(tmp_path):
+    text = (shipped_dir() / "mbientlab-metamotion.toml").read_text()
+    message = _error(tmp_path, text.replace("range = 16, lsb = 2048", "range = 16, lsb = 4096"))
+    assert ": acc.ranges[3].scale: ±16 g" in message and "more than i16 holds" in message
+
+
+def test_timing_and_layout_must_agree(tmp_path):
+    message = _error(
+        tmp_path, WITMOTION.replace('source = "none"', 'source = "counter"\nbits = 16')
+    )
+    assert ": packets[0].stamp: timing source 'counter' needs a stamp field" in message
+
+
+def test_core_modules_import_neither_bleak_nor_textual():
+    code = (
+        "import sys, tracker.decode, tracker.profiles, tracker.commands.profiles; "
+        "print(sorted(m for m in ('bleak', 'textual') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------------------ CLI
+
+
+def test_cli_profiles_json_lists_name_device_file(capsys):
+    assert main(["profiles", "--json", "--profiles-dir", "/nonexistent"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in rows] == SHIPPED
+    for r in rows:
+        assert {"name", "device", "file", "decoder", "rate_hz", "timing"} <= set(r)
+        assert Path(r["file"]).is_file()
+
+
+def test_cli_profiles_show_explains_one(capsys):
+    assert main(["profiles", "show", "mbientlab-metamotion"]) == 0
+    out = capsys.readouterr().out
+    assert "326a9006-85cb-9195-d9dd-464cfbbae75a" in out
+    # commands in order: subscribe, configure, route, enable, then start
+    for earlier, later in [
+        ("1. subscribe notify", "write 03 03 28 0c"),
+        ("write 03 1c 01", "write 03 01 01 to command [start]"),
+    ]:
+        assert out.index(earlier) < out.index(later)
+    assert "header 03 1c, 20 bytes, 3 sample(s) every 6 bytes" in out
+    assert "±16 g: 0.00048828125 g per LSB (default)" in out
+    assert "no device time: nominal rate anchored at the first arrival" in out
+
+
+def test_cli_profiles_show_json_and_unknown(capsys):
+    assert main(["profiles", "show", "polar-verity-sense", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["timing_detail"] == {
+        "source": "clock",
+        "unit_s": 1e-9,
+        "bits": 64,
+        "stamp": "last",
+        "epoch": "2000-01-01T00:00:00Z",
+        "gap_s": None,
+    }
+    assert [s["op"] for s in shown["start"][:2]] == ["subscribe", "subscribe"]
+    assert main(["profiles", "show", "nope"]) == 2
+    assert "unknown firmware profile 'nope'" in capsys.readouterr().err
+
+
+def test_cli_reports_a_broken_user_profile_in_one_line(tmp_path, capsys):
+    (tmp_path / "bad.toml").write_text(
+        WITMOTION.replace('data = "0000ffe4-0000-1000-8000-00805f9a34fb"', 'data = "ffe4"')
+    )
+    assert main(["profiles", "--profiles-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bad.toml: gatt.data:" in err and "Traceback" not in err
