@@ -45,7 +45,12 @@ class PipelineConfig:
 
 
 class _InputStats:
-    """Samples, duration, nominal rate and gaps of the input as it arrived."""
+    """Samples, duration, rate and gaps of the input as it arrived.
+
+    A gap is an interval over 1.5 times the nominal period (the median of the first
+    intervals). The rate is counted over the intervals that are not gaps, so lost
+    packets do not lower it: (intervals - gaps) / (span - time in gaps).
+    """
 
     NOMINAL_FROM = 50  # intervals whose median fixes the nominal period
 
@@ -54,11 +59,12 @@ class _InputStats:
         self.first_s: float | None = None
         self.last_s: float | None = None
         self.gaps = 0
+        self._gap_time_s = 0.0
         self._early: list[float] = []
         self.period_s: float | None = None
 
     def add(self, t_s: np.ndarray) -> int:
-        """Count the block; return the gaps found in it (intervals over 1.5 periods)."""
+        """Count the block; return the gaps found in it."""
         if len(t_s) == 0:
             return 0
         intervals = np.diff(t_s) if self.last_s is None else np.diff(t_s, prepend=self.last_s)
@@ -66,24 +72,33 @@ class _InputStats:
             self.first_s = float(t_s[0])
         self.last_s = float(t_s[-1])
         self.samples += len(t_s)
-        found = 0
         if self.period_s is None:
             self._early.extend(intervals.tolist())
-            if len(self._early) >= self.NOMINAL_FROM:
-                self.period_s = float(np.median(self._early[: self.NOMINAL_FROM]))
-                intervals = np.asarray(self._early)
-                self._early = []
-            else:
+            if len(self._early) < self.NOMINAL_FROM:
                 return 0
-        found = int(np.count_nonzero(intervals > 1.5 * self.period_s))
-        self.gaps += found
-        return found
+            self.period_s = float(np.median(self._early[: self.NOMINAL_FROM]))
+            intervals, self._early = np.asarray(self._early), []
+        return self._count(intervals)
+
+    def _count(self, intervals: np.ndarray) -> int:
+        long = intervals[intervals > 1.5 * self.period_s]
+        for interval in long.tolist():  # in order: the same sum however chunked
+            self._gap_time_s += interval
+        self.gaps += len(long)
+        return len(long)
 
     def finish(self) -> None:
         if self.period_s is None and self._early:
             self.period_s = float(np.median(self._early))
-            self.gaps += int(np.count_nonzero(np.asarray(self._early) > 1.5 * self.period_s))
+            self._count(np.asarray(self._early))
             self._early = []
+
+    @property
+    def rate_hz(self) -> float | None:
+        if self.samples < 2:
+            return None
+        span = (self.last_s - self.first_s) - self._gap_time_s
+        return (self.samples - 1 - self.gaps) / span if span > 0 else None
 
 
 class Pipeline:
@@ -95,11 +110,14 @@ class Pipeline:
         self.config = config = config or PipelineConfig()
         dt_s = 1.0 / config.rate_hz
         self._input = _InputStats()
-        self._resampler = UniformResampler(config.rate_hz, config.max_gap_s)
+        # Accelerometer and gyroscope channels are each one vector to the resampler.
+        self._resampler = UniformResampler(
+            config.rate_hz, config.max_gap_s, groups=((0, 1, 2), (3, 4, 5))
+        )
         self._tilt = TiltEstimator(dt_s, config.orientation)
         self.history = History(
             round(config.history_s * config.rate_hz),
-            {"t": 1, "up": 3, "rate": 3, "still": 1, "incl": 1},
+            {"t": 1, "up": 3, "rate": 3, "still": 1, "incl": 1, "guessed": 1},
         )
         self._still_runs = RunLength()
         self.up_axis: np.ndarray | None = None  # the thigh's long axis, sensor frame
@@ -124,14 +142,18 @@ class Pipeline:
 
     def _push(self, block: ImuBlock) -> Update:
         gaps = self._input.add(block.t_s)
-        t, values, restart, rough = self._resampler.push(
+        t, values, restart, doubt = self._resampler.push(
             block.t_s, np.hstack([block.acc, block.gyr]) if len(block) else np.empty((0, 6))
         )
-        # Only a rough guess at the rotation makes the gravity estimate forget.
-        tilt = self._tilt.push(values[:, :3], values[:, 3:], restart, rough[:, 3:].any(axis=1))
+        tilt = self._tilt.push(values[:, :3], values[:, 3:], restart, doubt[:, 3:])
         first = self.history.end
         self.history.append(
-            t=t, up=tilt.up, rate=tilt.rate, still=tilt.still, incl=np.full(len(t), np.nan)
+            t=t,
+            up=tilt.up,
+            rate=tilt.rate,
+            still=tilt.still,
+            incl=np.full(len(t), np.nan),
+            guessed=doubt.any(axis=1),  # bridged across lost packets, not measured
         )
         if self.up_axis is None:
             self._try_calibrate(first, tilt.still)
@@ -258,7 +280,7 @@ class Pipeline:
         duration = (stats.last_s - stats.first_s) if stats.samples else 0.0
         out = {
             "duration_s": round(duration, 6),
-            "sample_rate_hz": round(1.0 / stats.period_s, 3) if stats.period_s else None,
+            "sample_rate_hz": round(stats.rate_hz, 3) if stats.rate_hz else None,
             "samples": stats.samples,
             "gaps": stats.gaps,
             "calibrated": self.up_axis is not None,

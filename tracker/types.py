@@ -141,6 +141,7 @@ class BalanceBout:
     ellipse95_deg2: float
     mean_freq_hz: float
     jerk_deg_s3: float
+    lost_s: float = 0.0  # time inside the bout guessed across lost packets
     end_reason: str = "settled stance ended"
 
     def to_json(self) -> dict:

@@ -194,6 +194,8 @@ class BoutDetector:
             ellipse95_deg2=m.ellipse95_deg2,
             mean_freq_hz=m.mean_freq_hz,
             jerk_deg_s3=m.jerk_deg_s3,
+            lost_s=float(np.count_nonzero(h.window("guessed", lo + first, lo + last + 1)))
+            / self.rate_hz,
         )
 
     def _sideways(self, stance: np.ndarray, end: int) -> bool:

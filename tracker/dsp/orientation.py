@@ -40,11 +40,12 @@ class OrientationConfig:
     still_acc_tolerance_m_s2: float = 0.8  # |a| within this of g
     bias_tau_s: float = 20.0  # averaging of the gyroscope while still
     bias_confirm_s: float = 0.5  # stillness must last this long before and after a sample
+    tilt_rate_tau_s: float = 0.2  # smoothing of the accelerometer whose turning is subtracted
     trust_acc_sigma_m_s2: float = 1.0  # |a| this far from g: trust falls to 0.6
     trust_angle_deg: float = 2.0  # pointing this far from gravity's recent direction: 0.6
     reference_tau_s: float = 3.0  # that recent direction: a plain average over a few seconds
     trust_rate_rad_s: float = 0.5  # rotating this fast halves trust
-    hole_forget_deg: float = 5.0  # rotation guessed across lost packets that halves memory
+    hole_forget_deg: float = 2.0  # rotation guessed across lost packets that halves memory
     tile: int = 64  # samples per scan tile (speed only; results do not depend on it)
 
 
@@ -116,6 +117,8 @@ class TiltEstimator:
         self._gyro_square = Lowpass(config.still_tau_s, dt_s)
         self._acc_mean = Lowpass(config.still_tau_s, dt_s)
         self._acc_square = Lowpass(config.still_tau_s, dt_s)
+        self._acc_direction = Lowpass(config.tilt_rate_tau_s, dt_s)
+        self._previous_direction: np.ndarray | None = None
         self._bias_sum = Lowpass(config.bias_tau_s, dt_s, from_zero=True)
         self._bias_weight = Lowpass(config.bias_tau_s, dt_s, from_zero=True)
         self._bias = np.zeros(3)
@@ -138,19 +141,24 @@ class TiltEstimator:
         acc: np.ndarray,
         gyr: np.ndarray,
         restart: np.ndarray,
-        bridged: np.ndarray | None = None,
+        doubt: np.ndarray | None = None,
     ) -> Tilt:
-        """Fuse one block; ``restart`` marks samples after a silence, ``bridged`` guessed ones."""
+        """Fuse one block.
+
+        ``restart`` marks samples after a silence; ``doubt`` (n, 3; rad/s) is how far
+        each guessed angular rate may be off (0 where measured).
+        """
+        cfg = self.config
         still, recent_mean = self._stillness(acc, gyr)
-        rate = gyr - self._learn_bias(gyr, still, recent_mean)
+        rate = gyr - self._learn_bias(gyr - self._tilting(acc), still, recent_mean)
         q = self._integrator.push(rate, restart)
 
-        # How much of the gravity estimate still holds: none after a silence, and
-        # less after each guessed sample, the more so the faster it was turning.
+        # How much of the gravity estimate still holds: none after a silence, and less
+        # after each guessed sample, by how much rotation the guess may have missed.
         keep = np.where(restart, 0.0, 1.0)
-        if bridged is not None and bridged.any():
-            turned_deg = np.degrees(np.linalg.norm(rate[bridged], axis=1)) * self.dt_s
-            keep[bridged] *= 0.5 ** (turned_deg / self.config.hole_forget_deg)
+        if doubt is not None and doubt.any():
+            missed_deg = np.degrees(np.linalg.norm(doubt, axis=1)) * self.dt_s
+            keep *= 0.5 ** (missed_deg / cfg.hole_forget_deg)
         fixed = quat.rotate(q, acc.T).T  # accelerometer in the first sample's frame
         trust = self._trust(acc, fixed, rate, keep)
         gravity = self._filter_forgetting(self._gravity, fixed * trust[:, None], keep)
@@ -178,6 +186,22 @@ class TiltEstimator:
             - 0.5 * (off_deg / cfg.trust_angle_deg) ** 2
         )
         return trust / (1.0 + (np.linalg.norm(rate, axis=1) / cfg.trust_rate_rad_s) ** 2)
+
+    def _tilting(self, acc: np.ndarray) -> np.ndarray:
+        """The rotation rate that tilts the sensor, as the accelerometer sees it (rad/s).
+
+        While "still", a standing person still sways a little; averaging the gyroscope
+        then learns that sway's net rotation as bias. Gravity's direction in the sensor
+        frame turns with the same tilt, so ``(dĝ/dt) × ĝ`` is subtracted first.
+        """
+        direction = self._acc_direction(acc)
+        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+        if len(direction) == 0:
+            return np.zeros((0, 3))
+        before = direction[:1] if self._previous_direction is None else self._previous_direction
+        previous = np.vstack([before, direction[:-1]])
+        self._previous_direction = direction[-1:].copy()
+        return np.cross(direction - previous, direction) / self.dt_s
 
     def _stillness(self, acc: np.ndarray, gyr: np.ndarray) -> np.ndarray:
         """Still samples, and the gyroscope's recent mean (a bias guess while still)."""

@@ -29,7 +29,7 @@ class RepConfig:
     stop_rate_deg_s: float = 2.0  # slower than this along the rep's plane: stopped
     restart_deg: float = 1.0  # rising this much from the lowest point: the next rep began
     return_timeout_s: float = 0.5  # longest wait for the end after returning below standing
-    confirm_s: float = 0.4  # look past the end for extension before reporting
+    confirm_s: float = 0.3  # look past the end for extension before reporting
     stride_lookback_s: float = 1.2  # look before the start for extension
     extension_deg: float = 5.0  # behind standing by this much: a stride, not a rep
     baseline_window_s: float = 2.0  # where the standing level before a rep is taken from
@@ -85,8 +85,9 @@ class RepDetector:
         self._reps: list[Rep] = []
         self._sets = _SetGrouper(self.config.set_gap_s)
         self.state = RepState()
-        # (sample index, depth, tilt direction) of every candidate: where "forward" is
-        self.directions: list[tuple[int, float, np.ndarray]] = []
+        # (confirmation sample, depth, tilt direction, counted) of every rep and stride:
+        # they all move along the flexion axis, from which "forward" is known.
+        self.directions: list[tuple[int, float, np.ndarray, bool]] = []
         cfg = self.config
         self._speed_sos = butter(2, cfg.smooth_cutoff_hz, fs=rate_hz, output="sos")
         self._path_sos = butter(2, cfg.wobble_path_cutoff_hz, fs=rate_hz, output="sos")
@@ -112,12 +113,11 @@ class RepDetector:
                 pos += k + 1
             elif c.returned is None:
                 incl = h.window("incl", pos, h.end)
-                back = np.flatnonzero(incl < self.config.standing_deg)
-                stop = int(back[0]) if len(back) else len(incl)
+                stop = self._returning(c, pos, incl)
                 if stop and incl[:stop].max() > c.bottom_deg:
                     k = int(np.argmax(incl[:stop]))
                     c.bottom, c.bottom_deg = pos + k, float(incl[k])
-                if not len(back):
+                if stop == len(incl):
                     pos = h.end
                     break
                 pos += stop
@@ -137,13 +137,18 @@ class RepDetector:
         return reps, closed
 
     def forward(self, before: int | None = None) -> np.ndarray | None:
-        """Where flexion goes (unit, sensor frame), from candidates seen before a sample."""
-        total = sum(
-            (depth * d for index, depth, d in self.directions if before is None or index < before),
-            np.zeros(3),
-        )
-        norm = np.linalg.norm(total)
-        return total / norm if norm > 0 else None
+        """Where flexion goes (unit, sensor frame), from reps and strides confirmed before a sample.
+
+        The axis is the principal direction of their tilts (strides swing both ways
+        along it); its sign is the counted reps' (a squat flexes).
+        """
+        seen = [e for e in self.directions if before is None or e[0] < before]
+        if not seen:
+            return None
+        scatter = sum(depth * np.outer(d, d) for _, depth, d, _ in seen)
+        axis = np.linalg.eigh(scatter)[1][:, -1]
+        sign = sum(depth * float(d @ axis) for _, depth, d, counted in seen if counted)
+        return -axis if sign < 0 else axis
 
     def finish(self) -> tuple[list[Rep], list[RepSet]]:
         """End of stream: confirm what can be, close the open set."""
@@ -156,6 +161,33 @@ class RepDetector:
         """Tilt (deg) along ``direction``: + toward the rep's bottom, - behind standing."""
         up = self.history.window("up", first, stop)
         return np.arcsin(np.clip(up @ direction, -1.0, 1.0)) * DEG
+
+    def _returning(self, c: _Candidate, pos: int, incl: np.ndarray) -> int:
+        """Offset in ``incl`` (from sample ``pos``) where the thigh is back at standing.
+
+        Back below ``standing_deg``; or, once clearly on the way up (the minimum
+        depth below the bottom), back within ``standing_deg`` of the standing level
+        before the rep along the rep's own direction: standing on one leg, the thigh
+        stays leaning a few degrees sideways after the rep, and that lean (or a
+        shake) should not hold the rep open.
+        """
+        cfg = self.config
+        back = np.flatnonzero(incl < cfg.standing_deg)
+        stop = int(back[0]) if len(back) else len(incl)
+        peak = np.maximum.accumulate(np.maximum(incl, c.bottom_deg))
+        rising = np.flatnonzero(incl[:stop] <= peak[:stop] - cfg.min_depth_deg)
+        if len(rising) == 0:
+            return stop
+        up_from = int(rising[0])
+        # The bottom is fixed from here until the thigh goes deeper again.
+        deeper = np.flatnonzero(incl[up_from:stop] > peak[up_from])
+        until = up_from + int(deeper[0]) if len(deeper) else stop
+        bottom = c.bottom if peak[up_from] == c.bottom_deg else pos + int(np.argmax(incl[:up_from]))
+        direction = self._direction(bottom)
+        home_deg = self._level_before(c, direction) + cfg.standing_deg
+        along = self._along(pos + up_from, pos + until, direction)
+        home = np.flatnonzero(along <= home_deg)
+        return up_from + int(home[0]) if len(home) else stop
 
     def _direction(self, index: int) -> np.ndarray:
         """Unit direction of the thigh's tilt from standing at a sample (sensor frame)."""
@@ -173,7 +205,6 @@ class RepDetector:
     def _begin_return(self, c: _Candidate, returned: int) -> None:
         c.returned = returned
         c.direction = self._direction(c.bottom)
-        self.directions.append((returned, c.bottom_deg, c.direction))
         c.baseline_deg = self._level_before(c, c.direction)
 
     def _find_end(self, c: _Candidate) -> int | None:
@@ -230,10 +261,12 @@ class RepDetector:
         # Measured from the standing reference itself: while walking, the level
         # before a stride is already extension.
         behind = min(lookback.min(initial=0.0), after.min(initial=0.0))
+        confirmed = c.end + self._n(cfg.confirm_s)
         if behind < -cfg.extension_deg:
             self.state.notes.append(
                 f"not a rep: the thigh went {-behind:.0f}° behind standing (a walking stride)"
             )
+            self.directions.append((confirmed, c.bottom_deg, self._excursion(start, c), False))
             return None
         # Depth is counted from the standing level just before, in the rep's own plane:
         # standing on one leg already tilts the thigh sideways, and a wobble on top of
@@ -266,7 +299,17 @@ class RepDetector:
             reported_s=float(h.at("t", min(c.end + self._n(cfg.confirm_s), h.end - 1))),
         )
         self._reps.append(rep)
+        self.directions.append((confirmed, c.bottom_deg, self._excursion(start, c), True))
         return rep
+
+    def _excursion(self, start: int, c: _Candidate) -> np.ndarray:
+        """Unit direction the thigh moved from its posture at the start to the bottom.
+
+        Unlike the bottom's direction from standing, it leaves out a one-legged
+        stance's sideways lean, so it points along the flexion the rep was.
+        """
+        moved = self.history.at("up", c.bottom) - self.history.at("up", start)
+        return unit(moved - np.dot(moved, self.up_axis) * self.up_axis)
 
     def _refine_start(self, c: _Candidate) -> int:
         """Last sample before the trigger at the standing level (within a small margin)."""
@@ -292,11 +335,15 @@ class RepDetector:
         speed = np.linalg.norm(rate[inner], axis=1)
         side = unit(np.cross(self.up_axis, c.direction))
         frontal = np.arcsin(np.clip(up @ side, -1.0, 1.0)) * DEG
+        # Sideways motion that follows the squat itself (the knee drifting in as it
+        # bends) is part of the rep's path, however fast the rep: take out what the
+        # inclination explains, then the slow remainder. Shake is what is left.
+        incl = h.window("incl", lo, hi)
+        basis = np.column_stack([np.ones_like(incl), incl, incl**2])
+        frontal = frontal - basis @ np.linalg.lstsq(basis[inner], frontal[inner], rcond=None)[0]
         if len(frontal) > 12:
-            path = sosfiltfilt(self._path_sos, frontal)
-        else:
-            path = np.full_like(frontal, frontal.mean())
-        shake = (frontal - path)[inner]
+            frontal = frontal - sosfiltfilt(self._path_sos, frontal)
+        shake = frontal[inner]
         return speed, float(np.sqrt(np.mean(shake**2))) if len(shake) else 0.0
 
     def _phase(self) -> str:

@@ -3,14 +3,15 @@
 Between ordinary samples the grid is interpolated linearly. A *hole* is an
 interval over ``hole_ratio`` times the median of the recent ones (lost packets):
 
-- a channel moving smoothly on both sides (two consecutive slopes agree) is
-  bridged by a cubic Hermite with those slopes: a straight line through a
+- across a hole of at most ``cubic_max_s``, a vector that is predictable across
+  it (quadratics fitted on each side describe their side and agree in its middle)
+  is bridged by a cubic Hermite with the fitted slopes: a straight line through a
   quarter-second hole in a fast rep would lose degrees of rotation;
 - a channel that shakes or sways is bridged by its edge values relaxing, within
   ``relax_s``, toward its mean over ``edge_s`` on either side: over a hole longer
   than the shake's period, a line between two random edge values integrates to a
-  large false rotation, while the true one is small. These values are flagged
-  ``rough``.
+  large false rotation, while the true one is small. These values come with a
+  ``doubt``: how much the channel varies around the hole (0 for measured values).
 
 Grid points in a hole wait until ``edge_s`` of samples after it have arrived. A
 silence longer than ``max_gap_s`` is not bridged at all: its grid points are
@@ -27,20 +28,26 @@ import numpy as np
 
 class UniformResampler:
     RECENT = 8  # intervals whose median is "the usual interval"
+    FIT = 6  # fewest samples on each side of a hole to judge whether it is predictable
+    MIN_EDGE_S = 0.15  # shortest view either side of a hole
 
     def __init__(
         self,
         rate_hz: float,
         max_gap_s: float,
         hole_ratio: float = 2.5,
-        edge_s: float = 0.2,
+        edge_s: float = 0.5,
         relax_s: float = 0.1,
+        cubic_max_s: float = 0.6,
+        groups: tuple[tuple[int, ...], ...] | None = None,
     ):
         self.rate_hz = rate_hz
         self.max_gap_s = max_gap_s
         self.hole_ratio = hole_ratio
         self.edge_s = edge_s
         self.relax_s = relax_s
+        self.cubic_max_s = cubic_max_s
+        self.groups = groups  # channels forming one vector; None: each channel alone
         self._t0: float | None = None
         self._next_n = 0  # index of the next grid point to emit
         self._tail_t = np.empty(0)  # input samples still needed by future grid points
@@ -52,9 +59,10 @@ class UniformResampler:
     def push(self, t_s: np.ndarray, values: np.ndarray):
         """Resample one block.
 
-        Returns ``(t_grid, values_grid, restart, rough)``: ``restart`` flags grid
-        samples that follow a silence longer than ``max_gap_s``; ``rough`` (n, width)
-        flags values bridged across a hole in shaking or swaying motion.
+        Returns ``(t_grid, values_grid, restart, doubt)``: ``restart`` flags grid
+        samples that follow a silence longer than ``max_gap_s``; ``doubt`` (n, width)
+        is, for values guessed across a hole in shaking or swaying motion, how much
+        that channel varies around the hole (0 elsewhere).
         """
         width = values.shape[1]
         if self._t0 is None and len(t_s):
@@ -89,45 +97,76 @@ class UniformResampler:
         # Exact at both ends: a grid time on the newest sample may fall in its interval
         # (s = 1) in one push and start the next interval (s = 0) in another.
         out = (1.0 - s) * fp[i] + s * fp[i + 1]
-        rough = np.zeros(out.shape, bool)
+        doubt = np.zeros(out.shape)
         for k in np.unique(i[hole[i]]):
             at = np.flatnonzero(i == k)
-            out[at], rough[at] = self._bridge(t_grid[at], k, xp, fp)
-        return t_grid, out, restart, rough
+            out[at], doubt[at] = self._bridge(t_grid[at], k, xp, fp)
+        return t_grid, out, restart, doubt
 
     def _bridge(self, t, k, xp, fp):
-        """Values in hole ``k`` (between samples k and k+1), and which are rough guesses."""
+        """Values in hole ``k`` (between samples k and k+1), and the doubt about them."""
         x0, x1 = xp[k], xp[k + 1]
         s = ((t - x0) / (x1 - x0))[:, None]
         v0, v1 = fp[k], fp[k + 1]
-        if 2 <= k <= len(xp) - 4:
-
-            def slope(a):
-                return (fp[a + 1] - fp[a]) / (xp[a + 1] - xp[a])
-
-            before, after = slope(k - 1), slope(k + 1)
-            smooth = (np.abs(before - slope(k - 2)) <= 0.5 * np.abs(before)) & (
-                np.abs(after - slope(k + 2)) <= 0.5 * np.abs(after)
-            )
-        else:
-            before = after = np.zeros_like(v0)
-            smooth = np.zeros(len(v0), bool)
-        h = x1 - x0
-        cubic = (
-            (2 * s**3 - 3 * s**2 + 1) * v0
-            + (s**3 - 2 * s**2 + s) * h * before
-            + (-2 * s**3 + 3 * s**2) * v1
-            + (s**3 - s**2) * h * after
-        )
-        near = ((xp >= x0 - self.edge_s) & (xp <= x0)) | ((xp >= x1) & (xp <= x1 + self.edge_s))
-        mean = fp[near].mean(axis=0)
+        # Look as far either side as the hole is long (within limits): a short hole in
+        # a fast movement needs a short view, a long one in slow sway a long one.
+        edge = float(np.clip(1.5 * (x1 - x0), self.MIN_EDGE_S, self.edge_s))
+        near = ((xp >= x0 - edge) & (xp <= x0)) | ((xp >= x1) & (xp <= x1 + edge))
+        # The slow course through the hole: a straight line fitted to both sides, over
+        # which a shake averages out; the edge values relax onto it.
+        line = np.linalg.lstsq(
+            np.column_stack([np.ones(near.sum()), xp[near] - x0]), fp[near], rcond=None
+        )[0]
+        trend = line[0] + np.outer(t - x0, line[1])
+        at0, at1 = line[0], line[0] + line[1] * (x1 - x0)
         relaxed = (
-            mean
-            + (v0 - mean) * np.exp(-(t - x0) / self.relax_s)[:, None]
-            + (v1 - mean) * np.exp(-(x1 - t) / self.relax_s)[:, None]
+            trend
+            + (v0 - at0) * np.exp(-(t - x0) / self.relax_s)[:, None]
+            + (v1 - at1) * np.exp(-(x1 - t) / self.relax_s)[:, None]
         )
-        values = np.where(smooth, cubic, relaxed)
-        return values, np.broadcast_to(~smooth, values.shape) & (t > x0)[:, None]
+        smooth = np.zeros(len(v0), bool)
+        values = relaxed
+        # Judged per vector (each group of channels: x, y, z), with norms, so that
+        # turning the sensor frame changes no decision.
+        spread = self._per_group(np.var(fp[near], axis=0), np.sum) ** 0.5
+        before = np.flatnonzero((xp >= x0 - edge) & (xp <= x0))
+        after = np.flatnonzero((xp >= x1) & (xp <= x1 + edge))
+        if min(len(before), len(after)) >= self.FIT and x1 - x0 <= self.cubic_max_s:
+            # Predictable across the hole? Quadratics fitted on each side must agree
+            # in the middle of it, relative to how much the signal varies there.
+            middle = 0.5 * (x0 + x1)
+            left, left_fit = _quadratic(xp[before] - x0, fp[before])
+            right, right_fit = _quadratic(xp[after] - x1, fp[after])
+            from_left = left[0] + left[1] * (middle - x0) + left[2] * (middle - x0) ** 2
+            from_right = right[0] + right[1] * (middle - x1) + right[2] * (middle - x1) ** 2
+            mismatch = self._per_group((from_left - from_right) ** 2, np.sum) ** 0.5
+            # ...and each quadratic must describe its side: a shake fits none.
+            explained = [
+                1.0 - self._per_group(res, np.sum) / (self._per_group(tot, np.sum) + 1e-30)
+                for res, tot in (left_fit, right_fit)
+            ]
+            smooth = (mismatch <= 0.5 * spread) & (np.minimum(*explained) >= 0.8)
+            h = x1 - x0
+            cubic = (
+                (2 * s**3 - 3 * s**2 + 1) * v0
+                + (s**3 - 2 * s**2 + s) * h * left[1]
+                + (-2 * s**3 + 3 * s**2) * v1
+                + (s**3 - s**2) * h * right[1]
+            )
+            values = np.where(smooth, cubic, relaxed)
+        guessed = (~smooth)[None, :] & (t > x0)[:, None]
+        # Each channel carries its vector's doubt shared out, so the vector's norm is it.
+        share = spread / np.sqrt(self._per_group(np.ones_like(spread), np.sum))
+        return values, np.where(guessed, share, 0.0)
+
+    def _per_group(self, values: np.ndarray, reduce) -> np.ndarray:
+        """``reduce`` over each group of channels, spread back to the group's channels."""
+        if self.groups is None:
+            return values
+        out = np.empty_like(values)
+        for group in self.groups:
+            out[list(group)] = reduce(values[list(group)])
+        return out
 
     def _keep_tail(self, xp, fp, dx, limit) -> None:
         """Keep what future grid points can need: ``edge_s`` before ``limit`` and on."""
@@ -157,8 +196,21 @@ class UniformResampler:
         return skipped_before > previous
 
 
+def _quadratic(x: np.ndarray, y: np.ndarray):
+    """Least-squares c0 + c1 x + c2 x² per column of ``y``.
+
+    Returns the coefficients (rows c0, c1, c2) and, per column, the residual and the
+    total sums of squares (about the mean) from which the fit's R² follows.
+    """
+    design = np.column_stack([np.ones_like(x), x, x**2])
+    coef = np.linalg.lstsq(design, y, rcond=None)[0]
+    residual = np.sum((y - design @ coef) ** 2, axis=0)
+    total = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
+    return coef, (residual, total)
+
+
 def _flags(n: int, width: int):
-    return np.zeros(n, bool), np.zeros((n, width), bool)
+    return np.zeros(n, bool), np.zeros((n, width))
 
 
 def _empty(width: int):

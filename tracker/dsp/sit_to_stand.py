@@ -90,7 +90,7 @@ class RiseDetector:
                 if not len(hits):
                     break
                 k = i + int(hits[0])
-                found.append(self._rise(max(first + k - hold + 1, self._standing_at)))
+                found.append(self._rise(max(first + k - hold + 1, self._standing_at), len(found)))
                 self._standing_at = None
                 self.phase = "standing"
                 i = k + 1
@@ -100,7 +100,7 @@ class RiseDetector:
     def finish(self) -> list[Stand]:
         return []
 
-    def _rise(self, end: int) -> Stand:
+    def _rise(self, end: int, earlier_in_push: int) -> Stand:
         """The rise that crossed into standing before ``end``; its start is where seated ended."""
         cfg = self.config
         h = self.history
@@ -110,7 +110,9 @@ class RiseDetector:
         left = np.flatnonzero(incl <= seated_level + cfg.seated_margin_deg)
         start = lo + int(left[-1]) if len(left) else lo
         return Stand(
-            index=len(self.stands) + 1, start_s=float(h.at("t", start)), end_s=float(h.at("t", end))
+            index=len(self.stands) + earlier_in_push + 1,
+            start_s=float(h.at("t", start)),
+            end_s=float(h.at("t", end)),
         )
 
     def summary(self) -> dict:

@@ -1,0 +1,101 @@
+"""The pipeline's promises: chunking changes nothing, the mounting changes nothing."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.spatial.transform import Rotation
+
+from tracker.pipeline import Pipeline, PipelineConfig
+from tracker.sim import simulate
+from tracker.types import ImuBlock
+
+
+@pytest.fixture(scope="module")
+def sessions():
+    return {
+        "squats": simulate("fast-reps", seed=5, rate_hz=None, duration=40.0),
+        "mini": simulate("rehab-mini-squats", seed=6, rate_hz=None, sets=1, reps=3),
+        "balance": simulate("balance", seed=7, rate_hz=None),
+    }
+
+
+def run(block: ImuBlock, sizes=None, exercise="auto") -> dict:
+    pipeline = Pipeline(PipelineConfig(exercise=exercise))
+    if sizes is None:
+        pipeline.push(block)
+    else:
+        start, i = 0, 0
+        while start < len(block):
+            size = sizes[i % len(sizes)]
+            pipeline.push(block.slice(start, start + size))
+            start, i = start + size, i + 1
+    pipeline.finish()
+    return pipeline.summary()
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    sizes=st.lists(st.integers(1, 400), min_size=1, max_size=6),
+    which=st.sampled_from(["squats", "mini", "balance"]),
+)
+def test_results_are_identical_however_the_samples_are_chunked(sessions, sizes, which):
+    session = sessions[which]
+    exercise = "balance" if which == "balance" else "auto"
+    whole = run(session.block, exercise=exercise)
+    assert json.dumps(run(session.block, sizes, exercise)) == json.dumps(whole)
+
+
+def test_one_sample_at_a_time_and_packets_of_seven_equal_the_whole_file(sessions):
+    block = sessions["squats"].block
+    whole = json.dumps(run(block))
+    assert json.dumps(run(block, [1])) == whole
+    assert json.dumps(run(block, [7])) == whole
+    assert json.loads(whole)["reps"], "the comparison must cover reps"
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    quat=st.lists(st.floats(-1, 1), min_size=4, max_size=4).filter(
+        lambda q: sum(x * x for x in q) > 0.1
+    )
+)
+def test_a_rotated_sensor_frame_changes_no_count_and_no_depth_by_more_than_1_deg(sessions, quat):
+    block = sessions["squats"].block
+    rotation = Rotation.from_quat(quat)
+    turned = ImuBlock(block.t_s, rotation.apply(block.acc), rotation.apply(block.gyr))
+    before, after = run(block)["reps"], run(turned)["reps"]
+    assert len(after) == len(before) > 5
+    depths = np.array(
+        [(a["depth_deg"], b["depth_deg"]) for a, b in zip(after, before, strict=True)]
+    )
+    assert np.abs(depths[:, 0] - depths[:, 1]).max() <= 1.0
+
+
+def test_the_core_imports_neither_textual_nor_bleak():
+    code = (
+        "import sys, tracker.pipeline, tracker.recording, tracker.interchange, tracker.decode, "
+        "tracker.profiles, tracker.sim, tracker.commands.analyze; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'bleak')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_long_silence_restarts_without_inventing_motion(sessions):
+    block = sessions["squats"].block
+    cut = len(block) // 2
+    shifted = ImuBlock(
+        np.concatenate([block.t_s[:cut], block.t_s[cut:] + 5.0]), block.acc, block.gyr
+    )
+    normal, silent = run(block), run(shifted)
+    assert silent["gaps"] == normal["gaps"] + 1
+    assert abs(len(silent["reps"]) - len(normal["reps"])) <= 1  # a rep cut by the silence
