@@ -42,10 +42,26 @@ class Lowpass:
         """Forget the state: the next sample initialises it again."""
         self._zi = None
 
-    def forget(self, keep: float) -> None:
-        """Shrink the remembered state (a weighted average then favours what comes next)."""
-        if self._zi is not None:
-            self._zi = self._zi * keep
+    def run_forgetting(self, x: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """Filter a short run, shrinking the remembered state by ``keep[k]`` before sample k.
+
+        The same arithmetic as the filter itself, one sample at a time (runs are short:
+        a weighted average then favours what comes after lost packets).
+        """
+        if len(x) == 0:
+            return x.astype(np.float64, copy=True)
+        if self._zi is None:
+            first = np.zeros_like(x[0], dtype=np.float64) if self._from_zero else x[0]
+            self._zi = (-self._a[1] * np.asarray(first, dtype=np.float64))[np.newaxis, ...]
+        gain, decay = self._b[0], -self._a[1]
+        state = self._zi[0]
+        out = np.empty(x.shape)
+        for k in range(len(x)):
+            state = state * keep[k]
+            out[k] = gain * x[k] + state
+            state = decay * out[k]
+        self._zi = state[np.newaxis, ...]
+        return out
 
 
 class RunningSum:

@@ -258,11 +258,16 @@ class TiltEstimator:
     @staticmethod
     def _filter_forgetting(lowpass: Lowpass, x: np.ndarray, keep: np.ndarray) -> np.ndarray:
         """Run ``lowpass``, shrinking its memory by ``keep`` before each sample where it is < 1."""
-        cuts = np.flatnonzero(keep < 1.0)
-        if len(cuts) == 0:
+        forgetting = keep < 1.0
+        if not forgetting.any():
             return lowpass(x)
-        out = [lowpass(x[: cuts[0]])]
-        for cut, stop in zip(cuts, [*cuts[1:], len(x)], strict=True):
-            lowpass.forget(float(keep[cut]))
-            out.append(lowpass(x[cut:stop]))
+        # Runs of forgetting samples (a hole's guessed samples) go sample by sample;
+        # the measured stretches between them through the filter in one call each.
+        edges = np.flatnonzero(np.diff(np.concatenate([[False], forgetting, [False]])))
+        out, at = [], 0
+        for start, stop in zip(edges[::2], edges[1::2], strict=True):
+            out.append(lowpass(x[at:start]))
+            out.append(lowpass.run_forgetting(x[start:stop], keep[start:stop]))
+            at = stop
+        out.append(lowpass(x[at:]))
         return np.concatenate(out)

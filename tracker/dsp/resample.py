@@ -180,10 +180,16 @@ class UniformResampler:
         before = np.concatenate([np.full(self.RECENT, np.nan), self._recent, dx])
         windows = np.lib.stride_tricks.sliding_window_view(before, self.RECENT)
         windows = windows[len(self._recent) : len(self._recent) + len(dx)]
-        known = ~np.isnan(windows).all(axis=1)
         hole = np.zeros(len(dx), dtype=bool)
-        usual = np.nanmedian(windows[known], axis=1)
-        hole[known] = (dx[known] > self.hole_ratio * usual) & (dx[known] <= self.max_gap_s)
+        # Only the stream's first few intervals lack a full window before them.
+        full = ~np.isnan(windows[:, 0])
+        usual = np.empty(len(dx))
+        usual[full] = np.median(windows[full], axis=1)
+        partial = np.flatnonzero(~full & ~np.isnan(windows[:, -1]))
+        usual[partial] = [np.nanmedian(w) for w in windows[partial]]
+        known = full
+        known[partial] = True
+        hole[known] = (dx[known] > self.hole_ratio * usual[known]) & (dx[known] <= self.max_gap_s)
         return hole
 
     def _restarts(self, inside_gap: np.ndarray) -> np.ndarray:
@@ -203,7 +209,7 @@ def _quadratic(x: np.ndarray, y: np.ndarray):
     total sums of squares (about the mean) from which the fit's R² follows.
     """
     design = np.column_stack([np.ones_like(x), x, x**2])
-    coef = np.linalg.lstsq(design, y, rcond=None)[0]
+    coef = np.linalg.solve(design.T @ design, design.T @ y)  # normal equations: 3 x 3
     residual = np.sum((y - design @ coef) ** 2, axis=0)
     total = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
     return coef, (residual, total)
