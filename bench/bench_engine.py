@@ -84,7 +84,8 @@ def push_cost(block: ImuBlock, size: int = 10) -> None:
     us = np.array(costs[100:]) / 1000.0  # after start-up
     print(f"Pipeline.push of {size}-sample blocks ({len(us)} pushes):")
     print(
-        f"  median {np.median(us):7.0f} µs   p99 {np.percentile(us, 99):7.0f} µs   max {us.max():7.0f} µs"
+        f"  median {np.median(us):7.0f} µs   p99 {np.percentile(us, 99):7.0f} µs"
+        f"   max {us.max():7.0f} µs"
     )
     print(f"  at 100 Hz: {np.mean(us) * 100 / size / 1e4:.1f} % of one core")
 
@@ -107,9 +108,7 @@ def reporting_latency(sessions: int) -> None:
                 if best[0] > 0:
                     delays.append(best[1].reported_s - truth["end_s"])
     d = np.array(delays)
-    print(
-        f"rep reported after the thigh is back at standing ({len(d)} reps, truth from the simulator):"
-    )
+    print(f"rep reported after the thigh is back at standing ({len(d)} reps, simulator truth):")
     print(
         f"  median {np.median(d):.2f} s   p95 {np.percentile(d, 95):.2f} s   max {d.max():.2f} s"
         "  (negative: reported as the thigh arrives)"
