@@ -350,11 +350,9 @@ class RepDetector:
         c = self._candidate
         if c is None:
             return "standing"
-        return (
-            "descending"
-            if c.returned is None and c.bottom >= self.history.end - 2
-            else ("ascending")
-        )
+        # Still going down while the deepest point is the newest sample.
+        going_down = c.returned is None and c.bottom >= self.history.end - 2
+        return "descending" if going_down else "ascending"
 
 
 class _SetGrouper:
