@@ -15,6 +15,12 @@ COMMAND_MODULES = [
     "tracker.commands.simulate",
     "tracker.commands.export",
     "tracker.commands.profiles",
+    "tracker.commands.live",
+    "tracker.commands.replay",
+    "tracker.commands.scan",
+    "tracker.commands.record",
+    "tracker.commands.assess",
+    "tracker.commands.report",
 ]
 
 

@@ -58,6 +58,9 @@ def write_session(session: SimSession, path: Path) -> list[Path]:
             source = {"kind": "simulated", "simulation": session.kind, "seed": session.seed}
             with RecordingWriter(path, source=source, meta=meta) as writer:
                 writer.write_samples(session.block)
+                # The clinical kinds' start cues, as a live assessment records them.
+                for cue in session.truth.cues:
+                    writer.write_event("cue", cue["t_s"], cue=cue["cue"])
         truth = truth_path(path)
         truth.write_text(json.dumps(session.truth.to_json(), indent=1) + "\n", encoding="utf-8")
     except OSError as exc:

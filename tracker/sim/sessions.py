@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracker.errors import InputError
-from tracker.sim import scripts
+from tracker.sim import clinical, scripts
 from tracker.sim.kinematics import LEGS, SITES, Mounting
 from tracker.sim.scripts import Ctx
 from tracker.sim.segment import Segment
@@ -30,6 +30,7 @@ OPTIONS = (
     "noise",
     "loss",
     "sensor",
+    "ending",
 )
 _LIMITS = {  # what the body model and the scripts are built for
     "duration": (1.0, 1800.0),  # the 1 kHz grid of 30 min needs about 0.9 GB at its peak
@@ -69,6 +70,16 @@ KINDS: dict[str, Kind] = {
         scripts.demo_workout, "auto", "ten minutes of mini squats, balance, squats"
     ),
     "mixed": Kind(scripts.mixed, "auto", "a random mix of the above"),
+    # Clinical tests, each one trial from its start cue (after "mixed": the suite's seeds stay).
+    "single-leg-stance": Kind(
+        clinical.single_leg_stance_trial, "balance", "one single-leg stance trial, 2-40 s"
+    ),
+    "tandem-stance": Kind(
+        clinical.tandem_stance_trial, "balance", "a stance on both feet timed from the cue"
+    ),
+    "chair-stand-30s": Kind(
+        clinical.chair_stand_trial, "sit_to_stand", "the 30-second chair stand"
+    ),
 }
 
 
@@ -106,10 +117,12 @@ def simulate(kind: str, seed: int = 0, rate_hz: float | None = 100.0, **options)
         ``duration`` (s, total length; the main activity fills it), ``reps`` (per set),
         ``sets``, ``depth`` (deg), ``tempo`` (s per descent and per ascent),
         ``shake_rms_deg``, ``sway_rms_deg`` (balance), ``hold_s`` (holds), ``sides``
-        ("alternate" or "sensor", rehab), ``leg`` ("left"/"right"), ``mounting`` (None
-        random, "front"/"side"/"back" random at that site, "aligned", or a ``Mounting``),
-        ``noise`` and ``loss`` (default True), ``sensor`` (a ``SensorModel``, overrides
-        rate, noise and loss). A number fixes a value, a (lo, hi) pair draws within it.
+        ("alternate" or "sensor", rehab), ``ending`` (clinical trials: "foot_down",
+        "step", "lowered" for single-leg stance, "none" or "step" for tandem stance),
+        ``leg`` ("left"/"right"), ``mounting`` (None random, "front"/"side"/"back"
+        random at that site, "aligned", or a ``Mounting``), ``noise`` and ``loss``
+        (default True), ``sensor`` (a ``SensorModel``, overrides rate, noise and
+        loss). A number fixes a value, a (lo, hi) pair draws within it.
 
     Returns
     -------

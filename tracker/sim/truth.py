@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tracker.frames import DEG, angle_deg, unit
+from tracker.sim.clinical import clinical_truth
 from tracker.sim.kinematics import FineSignals
 from tracker.sim.segment import Event
 
@@ -79,6 +80,21 @@ class Truth:
     @property
     def sit_to_stand(self) -> dict | None:
         return self.data["sit_to_stand"]
+
+    @property
+    def cues(self) -> list[dict]:
+        """Start cues of the clinical tests (``tracker.sim.clinical``); [] elsewhere."""
+        return self.data.get("cues", [])
+
+    @property
+    def stance_trials(self) -> list[dict]:
+        """Timed stances of the clinical balance tests, hold time as docs/clinic.md defines."""
+        return self.data.get("stance_trials", [])
+
+    @property
+    def chair_stand(self) -> dict | None:
+        """The 30-second chair stand: cue, window, stands counted, halfway-up instants."""
+        return self.data.get("chair_stand")
 
 
 def _r(x: float) -> float:
@@ -247,4 +263,5 @@ def build_truth(events: list[Event], fine: FineSignals, clock_scale: float, meta
         "balance": balance,
         "sit_to_stand": sts,
     }
+    data |= clinical_truth(by_kind, clock.rec)  # only the clinical kinds have these events
     return Truth(data)

@@ -1,0 +1,121 @@
+"""Driving the dashboard headless: build apps, record what the screen showed."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+from pathlib import Path
+
+from tracker.cli import build_parser
+from tracker.coach import CoachEvent
+from tracker.commands import live, replay
+from tracker.dashboard.messages import CoachNotice
+from tracker.dashboard.model import WorkoutView
+from tracker.sim import simulate
+
+WAIT_S = 60.0  # a safety net for a broken test, never a pacing delay
+
+PROGRAM = """
+name = "test-program"
+title = "Test program"
+[[step]]
+name = "Mini-squats"
+kind = "reps"
+sets = 2
+reps = 3
+sides = "alternate"
+sensor = "working"
+rest_s = 10
+descent_s = 3.0
+depth_deg = 20
+depth_range_deg = [10, 35]
+wobble_max_deg = 1.0
+cue = "Slow and steady."
+[[step]]
+name = "One leg"
+kind = "balance"
+sets = 1
+sides = "painful"
+sensor = "working"
+hold_s = 60
+cue = "Stand on one leg."
+"""
+
+
+@cache
+def sim(kind: str, seed: int, **options):
+    return simulate(kind, seed=seed, **options)
+
+
+def live_app(session, program, out, *, speed=50.0, drop_at=None, extra=()):
+    argv = ["live", "--simulate", "--program", str(program), "-o", str(out)]
+    argv += ["--db", str(Path(out).with_suffix(".sqlite"))]  # never the person's own
+    argv += ["--speed", str(speed), *extra]
+    if drop_at is not None:
+        argv += ["--drop-at", str(drop_at)]
+    return live.build(build_parser().parse_args(argv), session=session)
+
+
+def replay_app(path, *, speed=200.0, start=None, playing=True, program=None):
+    argv = ["replay", str(path)] + (["--program", str(program)] if program else [])
+    app = replay.build(build_parser().parse_args(argv), speed=speed)
+    app.driver.start_at_s = start
+    app.driver.start_playing = playing
+    return app
+
+
+class Screenshots:
+    """What the workout screen showed after each view: a few texts per frame."""
+
+    def __init__(self, app):
+        self.frames: list[dict] = []
+        self.notices: list[CoachEvent] = []
+        self.views = []  # every view the screen drew
+        self.posted = []  # every view posted (queued ones are merged before drawing)
+        self._waiters: list[tuple] = []
+        app.displayed = self._displayed
+        post = app._post
+
+        def record(item):  # every view the driver posts, before the queue merges them
+            if isinstance(item, WorkoutView):
+                self.posted.append(item)
+            post(item)
+
+        app._post = record
+        self.app = app
+
+    def _displayed(self, view) -> None:
+        s = self.app.workout_screen
+        self.views.append(view)
+        self.frames.append(
+            {
+                "top": str(s.query_one("#top").content),
+                "step": str(s.query_one("#step").content),
+                "big": s.query_one("#big").value,
+                "label": str(s.query_one("#big-label").content),
+                "cue": str(s.query_one("#cue").content),
+                "balance": s.has_class("-balance"),
+            }
+        )
+        self._check()
+
+    def hook(self, message) -> None:
+        if isinstance(message, CoachNotice):
+            self.notices.append(message.event)
+        self._check()
+
+    def _check(self) -> None:
+        for pred, event in self._waiters:
+            if pred(self):
+                event.set()
+
+    async def until(self, pred) -> None:
+        """Wait until ``pred(self)`` holds (checked on each message and frame)."""
+        if pred(self):
+            return
+        event = asyncio.Event()
+        self._waiters.append((pred, event))
+        await asyncio.wait_for(event.wait(), WAIT_S)
+
+    def kinds(self, kind: str) -> list[CoachEvent]:
+        return [e for e in self.notices if e.kind == kind]

@@ -1,0 +1,1 @@
+"""Clinic assessments: standard protocols, trial timing, results, norms and their state machine."""

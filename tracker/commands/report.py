@@ -1,0 +1,60 @@
+"""`tracker report VISIT [--html] [-o FILE]`: a visit's assessment report as PDF and HTML."""
+
+from __future__ import annotations
+
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "report",
+        help="a visit's assessment report (PDF and HTML)",
+        description=(
+            "Write a visit's assessment report: results with norms and sources, symmetry, "
+            "thigh sway, stabilograms, trends across visits. The PDF needs matplotlib "
+            "(pip install 'tracker[report]'); the HTML does not. Files are readable by the "
+            "user only."
+        ),
+    )
+    p.add_argument("visit", type=int, metavar="VISIT", help="the visit number")
+    p.add_argument("--html", action="store_true", help="HTML only (no matplotlib needed)")
+    p.add_argument("-o", "--output", metavar="FILE", help="the .pdf (or .html) to write")
+    p.add_argument("--db", metavar="PATH", help="the history database")
+    p.add_argument("--protocols", action="append", metavar="DIR", help="clinic protocol folders")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from tracker.clinic.protocols import load_protocols, user_dir
+    from tracker.history import History
+    from tracker.report import pdf_available, write_report
+
+    protocols = load_protocols([user_dir(), *args.protocols] if args.protocols else None)
+    with History.open(args.db) as h:
+        visit = h.visit(args.visit)
+        default = f"report-{visit['patient_id']}-{visit['date']}-visit{visit['id']}"
+        html_only = args.html or (args.output or "").lower().endswith((".html", ".htm"))
+        output = args.output or default + (".html" if html_only else ".pdf")
+        missing_pdf = not html_only and not pdf_available()
+        written = write_report(
+            h,
+            args.visit,
+            output if not missing_pdf else _html_name(output),
+            html_only=html_only or missing_pdf,
+            protocols=protocols,
+        )
+    if missing_pdf:
+        print(
+            f"tracker: no PDF: it needs matplotlib (pip install 'tracker[report]'); "
+            f"wrote the HTML report {written[0]}",
+            file=sys.stderr,
+        )
+        return 1
+    print("wrote " + " and ".join(map(str, written)))
+    return 0
+
+
+def _html_name(output: str) -> str:
+    from pathlib import Path
+
+    return str(Path(output).with_suffix(".html"))

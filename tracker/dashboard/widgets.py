@@ -1,0 +1,339 @@
+"""The workout screen's widgets: each draws one part of a ``WorkoutView``."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from tracker.coach_report import RepVerdict
+from tracker.dashboard import plot
+from tracker.dashboard.model import LinkView, WorkoutView
+
+GOOD, WARN, BAD, DIM = "green", "yellow", "red", "grey50"
+
+
+def clock(seconds: float | None) -> str:
+    """``m:ss`` for a person (``--`` when unknown)."""
+    if seconds is None or not math.isfinite(seconds):
+        return "--"
+    s = max(math.ceil(seconds - 1e-9), 0)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def link_text(link: LinkView, lost_for_s: float | None) -> Text:
+    """Connection, rate, loss, battery and reconnects in a few words."""
+    if link.lost:
+        since = f" {lost_for_s:.0f} s" if lost_for_s is not None else ""
+        what = "reconnecting" if link.state == "reconnecting" else link.state
+        return Text(f"▲ sensor lost{since} · {what}", style=f"bold {BAD}")
+    if not link.state:
+        return Text("")
+    dot = {"streaming": GOOD, "connected": GOOD, "stopped": DIM}.get(link.state, WARN)
+    out = Text.assemble(("● ", dot), link.state)
+    if link.rate_hz:
+        out.append(f" {link.rate_hz:.0f} Hz")
+    if link.loss_fraction is not None:
+        style = BAD if link.loss_fraction > 0.1 else WARN if link.loss_fraction > 0.02 else ""
+        out.append(f" · loss {100 * link.loss_fraction:.1f}%", style=style)
+    if link.battery_pct is not None:
+        out.append(f" · bat {link.battery_pct}%", style=BAD if link.battery_pct < 15 else "")
+    if link.reconnects:
+        out.append(f" · reconnects {link.reconnects}", style=WARN)
+    return out
+
+
+class Line(Static):
+    """A fixed-size text widget that redraws only when its text changes (no re-layout)."""
+
+    def set(self, content) -> None:
+        if content == getattr(self, "_last", None):
+            return
+        self._last = content
+        self.update(content, layout=False)
+
+
+class TopBar(Line):
+    """Simulated/replay badge, the sensor link, recording, the program."""
+
+    def show(self, view: WorkoutView, lost_for_s: float | None = None) -> None:
+        out = Text()
+        if view.replay is not None:
+            out.append(" REPLAY ", style="bold black on cyan")
+            out.append(" ")
+        if view.simulated:
+            out.append(" SIMULATED ", style="bold black on yellow")
+            out.append(" ")
+        out.append_text(link_text(view.link, lost_for_s))
+        if view.replay is None:
+            if view.recording_error:
+                out.append(" · NOT RECORDING", style=f"bold {BAD}")
+            elif view.recording:
+                out.append(" · ", style=DIM).append("● REC", style=BAD)
+        out.append(" · ", style=DIM).append(view.title, style="bold")
+        self.set(out)
+
+
+class StepPanel(Line):
+    """The exercise, and where the person is in it: "Set 3/5 · right leg · 7/10"."""
+
+    def show(self, view: WorkoutView) -> None:
+        c = view.coach
+        if c.step is None:
+            self.set(Text.assemble((c.headline, "bold"), "\n", (c.next_text, DIM)))
+            return
+        head = Text.assemble(
+            (c.step.name, "bold"), (f"  · exercise {c.step_index + 1}/{c.step_count}", DIM)
+        )
+        line = Text(c.headline, style="bold")
+        if c.side_label:
+            line.append(f" ({c.side_label})", style=DIM)
+        if c.step.sensor == "working" and c.side_leg and c.side_leg != c.sensor_leg:
+            line.append(f" · sensor on the {c.sensor_leg} thigh!", style=f"bold {WARN}")
+        self.set(Text.assemble(head, "\n", line))
+
+
+class CueLine(Line):
+    """The coach's latest cue, coloured by what it means."""
+
+    def show(self, view: WorkoutView) -> None:
+        c = view.coach
+        if view.problem:
+            self.set(Text(view.problem, style=f"bold {BAD}"))
+        elif view.link.lost:
+            self.set(Text("Sensor lost: keep still, reconnecting…", style=f"bold {BAD}"))
+        elif not c.calibrated and c.mode != "done":
+            self.set(Text("Stand still on both feet for two seconds", style=f"bold {WARN}"))
+        elif c.move_sensor_to:
+            text = f"Move the sensor to your {c.move_sensor_to} thigh, then press m"
+            self.set(Text(text, style=f"bold {WARN}"))
+        elif c.cue is not None:
+            style = {"good": GOOD, "warn": WARN}.get(c.cue.level, "")
+            self.set(Text(c.cue.text, style=f"bold {style}".strip()))
+        elif c.mode == "paused":
+            self.set(Text("Paused (space to resume)", style=f"bold {WARN}"))
+        else:
+            self.set(Text(view.note, style=DIM) if view.note else "")
+
+
+class InfoLine(Line):
+    """Next step, and what the sensor does and does not judge here."""
+
+    def show(self, view: WorkoutView) -> None:
+        c = view.coach
+        out = Text(c.next_text, style="bold")
+        if c.step is not None:
+            out.append("\nJudged: ", style=GOOD).append(c.step.judged_text)
+            if c.step.not_judged:
+                out.append("\nNot judged: ", style=WARN).append(c.step.not_judged)
+        self.set(out)
+
+
+class SetLog(Line):
+    """The last finished set, summarised."""
+
+    def show(self, view: WorkoutView) -> None:
+        last = view.coach.last_set
+        self.set(Text(last.text, style=DIM) if last is not None else "")
+
+
+def _num(value: float, fmt: str) -> str:
+    return "-" if value is None or not math.isfinite(value) else format(value, fmt)
+
+
+def rep_cells(v: RepVerdict) -> list[Text]:
+    """One rep as table cells, each coloured against the step's targets."""
+    r = v.rep
+    depth_style = {"ok": GOOD, "shallow": WARN, "deep": WARN}.get(v.depth, "")
+    mark = "✓" if v.in_target else "!"
+    return [
+        Text(f"{v.number}{'+' if v.extra else ''}"),
+        Text(f"{r.depth_deg:.0f}", style=depth_style),
+        Text(
+            f"{r.descent_s:.1f}", style=WARN if v.tempo_fast else GOOD if v.descent_target_s else ""
+        ),
+        Text(f"{r.ascent_s:.1f}"),
+        Text(_num(r.sparc, ".2f")),
+        Text(f"{r.wobble_deg:.1f}", style=WARN if v.wobble_high else ""),
+        Text(mark, style=GOOD if v.in_target else WARN),
+    ]
+
+
+class RepTable(DataTable):
+    """The current set's reps (or the last set's, while resting), newest last."""
+
+    COLUMNS = ("#", "depth°", "down s", "up s", "SPARC", "wobble°", "")
+
+    def on_mount(self) -> None:
+        self.cursor_type = "none"
+        self.add_columns(*self.COLUMNS)
+        self._shown: tuple = ()
+
+    def show(self, view: WorkoutView) -> None:
+        rows = view.coach.rows
+        key = tuple((v.rep.index, v.extra) for v in rows)
+        if key == self._shown:
+            return
+        self._shown = key
+        self.clear()
+        for v in rows:
+            self.add_row(*rep_cells(v))
+        if rows:
+            self.scroll_end(animate=False)
+
+
+class _Canvas(Widget):
+    """Braille rows below a caption line, drawn with the line API (cheap to redraw).
+
+    A subclass's ``draw(width, height)`` returns the caption and the dot layers
+    (boolean grids with a style each; the first is on top), or just a caption.
+    """
+
+    _STYLES: ClassVar[dict[str, Style]] = {}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.view: WorkoutView | None = None
+        self._strips: list[Strip] | None = None
+
+    def show(self, view: WorkoutView) -> None:
+        self.view = view
+        self._strips = None
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._strips = None
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if self._strips is None:
+            self._strips = self._build(width, self.size.height)
+        if y < len(self._strips):
+            return self._strips[y].adjust_cell_length(width)
+        return Strip.blank(width)
+
+    def _style(self, name: str) -> Style:
+        if name not in self._STYLES:
+            self._STYLES[name] = Style.parse(name) if name else Style()
+        return self._STYLES[name]
+
+    def _build(self, width: int, height: int) -> list[Strip]:
+        if self.view is None or width < 4:
+            return []
+        caption, layers = self.draw(width, max(height - 1, 1))
+        strips = [Strip(list(caption.render(self.app.console)))]
+        if not layers:
+            return strips
+        merged = np.zeros_like(layers[0][0])
+        for grid, _style in layers:
+            merged |= grid
+        codes = plot.cells(merged)
+        owner = np.full(codes.shape, -1)
+        for index in range(len(layers) - 1, -1, -1):
+            owner[plot.cells(layers[index][0]) != 0x2800] = index
+        styles = [self._style(style) for _grid, style in layers]
+        for r, line in enumerate(plot.to_lines(codes)):
+            segments = [
+                Segment(line[a:b], styles[idx] if idx >= 0 else None)
+                for a, b, idx in _runs(owner[r])
+            ]
+            strips.append(Strip(segments, len(line)))
+        return strips
+
+
+def _runs(values: np.ndarray):
+    edges = np.flatnonzero(np.diff(values)) + 1
+    starts = np.concatenate([[0], edges])
+    stops = np.concatenate([edges, [len(values)]])
+    return zip(starts.tolist(), stops.tolist(), values[starts].tolist(), strict=True)
+
+
+class TracePlot(_Canvas):
+    """Thigh inclination over the last 20 s, with the rep's target depth and band marked."""
+
+    def draw(self, w: int, h: int):
+        view = self.view
+        step = view.coach.step
+        target = step.depth_deg if step is not None else None
+        band = step.depth_range_deg if step is not None else None
+        now = view.inclination_deg
+        caption = Text.assemble(
+            ("thigh ", DIM), (f"{now:5.1f}°" if now is not None else "  --°", "bold")
+        )
+        if target is not None:
+            caption.append(f"  target {target:g}°", style=WARN)
+        if band is not None:
+            caption.append(f" ({band[0]:g}-{band[1]:g}°)", style=DIM)
+        t = view.trace_t_s
+        top = max(30.0, (band[1] if band else 0) * 1.15, (target or 0) * 1.15)
+        finite = view.trace_deg[np.isfinite(view.trace_deg)]
+        if len(finite):
+            top = max(top, float(finite.max()) * 1.05)
+        t1 = float(t[-1]) if len(t) else 0.0
+        span = ((t1 - 20.0, t1), (-2.0, top))
+        layers = [(plot.trace_grid(t, view.trace_deg, w, h, *span), "bold cyan")]
+        if target is not None:
+            layers.append((plot.hline_grid(target, w, h, span[1]), WARN))
+        if band is not None:
+            for edge in band:
+                layers.append((plot.hline_grid(edge, w, h, span[1]), DIM))
+        layers.append((plot.hline_grid(0.0, w, h, span[1], dashed=False), DIM))
+        return caption, layers
+
+
+class SwayPlot(_Canvas):
+    """The balance stabilogram: thigh tilt (frontal across, sagittal up) about its mean."""
+
+    def draw(self, w: int, h: int):
+        view = self.view
+        xy = view.sway_deg[:, ::-1]  # frontal across, sagittal up
+        caption = Text("sway: thigh tilt about its mean, °", style=DIM)
+        bal = view.coach.balance
+        if bal is not None:
+            caption = Text.assemble(
+                ("sway ", DIM), (f"{bal.sway_rms_deg:.2f}° RMS", "bold"), (" so far", DIM)
+            )
+        ok = np.isfinite(xy).all(axis=1)
+        if ok.sum() < 2:
+            return caption.append("  waiting for a one-leg stance…", style=DIM), []
+        centred = xy[ok] - xy[ok].mean(axis=0)
+        half = max(1.0, float(np.ceil(np.abs(centred).max())))
+        caption.append(f"  ±{half:g}°", style=DIM)
+        axis = np.linspace(-half, half, 4 * max(w, h))
+        zero = np.zeros_like(axis)
+        layers = [
+            (plot.path_grid(centred, w, h, half), "bold magenta"),
+            (plot.path_grid(np.column_stack([axis, zero]), w, h, half), DIM),
+            (plot.path_grid(np.column_stack([zero, axis]), w, h, half), DIM),
+        ]
+        return caption, layers
+
+
+class ReplayBar(Line):
+    """Position, speed and the replay keys."""
+
+    def show(self, view: WorkoutView) -> None:
+        r = view.replay
+        if r is None:
+            self.set("")
+            return
+        total = max(r.end_s - r.start_s, 1e-9)
+        frac = min(max((r.position_s - r.start_s) / total, 0.0), 1.0)
+        width = 20
+        filled = round(frac * width)
+        out = Text.assemble(
+            ("▶ " if r.playing else "❚❚ ", "bold"),
+            (f"{r.speed:g}x ", "bold"),
+            f"{clock(r.position_s - r.start_s)}/{clock(total)} ",
+            ("━" * filled, "cyan"),
+            ("─" * (width - filled), DIM),
+            ("  ←/→ 10 s · -/+ speed", DIM),
+        )
+        self.set(out)
