@@ -154,11 +154,16 @@ class TiltEstimator:
         q = self._integrator.push(rate, restart)
 
         # How much of the gravity estimate still holds: none after a silence, and less
-        # after each guessed sample, by how much rotation the guess may have missed.
+        # after each guessed sample, by how much rotation the guess may have missed,
+        # and, in slow motion (sway), by the rotation itself: then the accelerometer
+        # can take over, as it cannot while walking or in a fast rep.
         keep = np.where(restart, 0.0, 1.0)
         if doubt is not None and doubt.any():
-            missed_deg = np.degrees(np.linalg.norm(doubt, axis=1)) * self.dt_s
-            keep *= 0.5 ** (missed_deg / cfg.hole_forget_deg)
+            guessed = np.linalg.norm(doubt, axis=1) > 0
+            speed = np.linalg.norm(rate, axis=1)
+            slow = speed / (1.0 + (speed / cfg.trust_rate_rad_s) ** 2)
+            missed = np.linalg.norm(doubt, axis=1) + np.where(guessed, slow, 0.0)
+            keep *= 0.5 ** (np.degrees(missed) * self.dt_s / cfg.hole_forget_deg)
         fixed = quat.rotate(q, acc.T).T  # accelerometer in the first sample's frame
         trust = self._trust(acc, fixed, rate, keep)
         gravity = self._filter_forgetting(self._gravity, fixed * trust[:, None], keep)

@@ -132,7 +132,12 @@ class RepDetector:
                 pos = end + 1
         self._next = pos
         reps = self._confirm_ready()
-        closed = self._sets.close_if_idle(float(h.at("t", h.end - 1))) if h.end else []
+        closed = []
+        if h.end:
+            # A candidate still in play may yet join the open set: wait for its verdict.
+            open_triggers = [c.trigger for c in [*self._pending, self._candidate] if c]
+            busy_s = float(h.at("t", min(open_triggers))) if open_triggers else None
+            closed = self._sets.close_if_idle(float(h.at("t", h.end - 1)), busy_s)
         self.state.phase = self._phase()
         return reps, closed
 
@@ -374,10 +379,14 @@ class _SetGrouper:
         self._open[2] += 1
         return self._count
 
-    def close_if_idle(self, now_s: float) -> list[RepSet]:
+    def close_if_idle(self, now_s: float, busy_since_s: float | None = None) -> list[RepSet]:
+        """Close the open set once ``gap_s`` passed since its last rep and nothing that
+        started within the gap (``busy_since_s``, a rep still being judged) can join it."""
         closed, self._closed_pending = self._closed_pending, []
         if self._open is not None and now_s - self._open[1] > self.gap_s:
-            closed += self._close_open()
+            joinable = busy_since_s is not None and busy_since_s - self._open[1] <= self.gap_s
+            if not joinable:
+                closed += self._close_open()
         return closed
 
     def close(self) -> list[RepSet]:

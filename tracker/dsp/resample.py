@@ -13,7 +13,8 @@ interval over ``hole_ratio`` times the median of the recent ones (lost packets):
   large false rotation, while the true one is small. These values come with a
   ``doubt``: how much the channel varies around the hole (0 for measured values).
 
-Grid points in a hole wait until ``edge_s`` of samples after it have arrived. A
+Grid points in a hole wait until the samples its bridge looks at after it (1.5 times its
+length, within 0.15 s and ``edge_s``) have arrived. A
 silence longer than ``max_gap_s`` is not bridged at all: its grid points are
 skipped and the first one after it is flagged, so later stages restart there.
 
@@ -75,8 +76,9 @@ class UniformResampler:
         dx = np.diff(xp)
         hole = self._holes(dx)
 
-        # Grid points wait at the first hole whose far edge has not fully arrived.
-        pending = np.flatnonzero(hole & (xp[1:] + self.edge_s > xp[-1]))
+        # Grid points wait at the first hole whose far side has not fully arrived (as
+        # far as that hole looks: short holes, the common kind, hold the output least).
+        pending = np.flatnonzero(hole & (xp[1:] + self._edge(dx) > xp[-1]))
         limit = xp[pending[0]] if len(pending) else xp[-1]
         self._keep_tail(xp, fp, dx, limit)
 
@@ -108,27 +110,27 @@ class UniformResampler:
         x0, x1 = xp[k], xp[k + 1]
         s = ((t - x0) / (x1 - x0))[:, None]
         v0, v1 = fp[k], fp[k + 1]
-        # Look as far either side as the hole is long (within limits): a short hole in
-        # a fast movement needs a short view, a long one in slow sway a long one.
-        edge = float(np.clip(1.5 * (x1 - x0), self.MIN_EDGE_S, self.edge_s))
+        edge = float(self._edge(x1 - x0))
         near = ((xp >= x0 - edge) & (xp <= x0)) | ((xp >= x1) & (xp <= x1 + edge))
-        # The slow course through the hole: a straight line fitted to both sides, over
-        # which a shake averages out; the edge values relax onto it.
-        line = np.linalg.lstsq(
-            np.column_stack([np.ones(near.sum()), xp[near] - x0]), fp[near], rcond=None
-        )[0]
-        trend = line[0] + np.outer(t - x0, line[1])
-        at0, at1 = line[0], line[0] + line[1] * (x1 - x0)
+        # The slow course through the hole: a quadratic fitted to both sides together
+        # (a swing's hump, over which a shake averages out); the edge values relax onto
+        # it. How far the samples stray from it is the doubt about the guess.
+        course, (residual, _) = _quadratic(xp[near] - x0, fp[near])
+
+        def trend(at):
+            return course[0] + np.outer(at, course[1]) + np.outer(at**2, course[2])
+
         relaxed = (
-            trend
-            + (v0 - at0) * np.exp(-(t - x0) / self.relax_s)[:, None]
-            + (v1 - at1) * np.exp(-(x1 - t) / self.relax_s)[:, None]
+            trend(t - x0)
+            + (v0 - trend(np.zeros(1))[0]) * np.exp(-(t - x0) / self.relax_s)[:, None]
+            + (v1 - trend(np.array([x1 - x0]))[0]) * np.exp(-(x1 - t) / self.relax_s)[:, None]
         )
         smooth = np.zeros(len(v0), bool)
         values = relaxed
         # Judged per vector (each group of channels: x, y, z), with norms, so that
         # turning the sensor frame changes no decision.
         spread = self._per_group(np.var(fp[near], axis=0), np.sum) ** 0.5
+        stray = self._per_group(residual / near.sum(), np.sum) ** 0.5
         before = np.flatnonzero((xp >= x0 - edge) & (xp <= x0))
         after = np.flatnonzero((xp >= x1) & (xp <= x1 + edge))
         if min(len(before), len(after)) >= self.FIT and x1 - x0 <= self.cubic_max_s:
@@ -156,7 +158,7 @@ class UniformResampler:
             values = np.where(smooth, cubic, relaxed)
         guessed = (~smooth)[None, :] & (t > x0)[:, None]
         # Each channel carries its vector's doubt shared out, so the vector's norm is it.
-        share = spread / np.sqrt(self._per_group(np.ones_like(spread), np.sum))
+        share = stray / np.sqrt(self._per_group(np.ones_like(stray), np.sum))
         return values, np.where(guessed, share, 0.0)
 
     def _per_group(self, values: np.ndarray, reduce) -> np.ndarray:
@@ -167,6 +169,14 @@ class UniformResampler:
         for group in self.groups:
             out[list(group)] = reduce(values[list(group)])
         return out
+
+    def _edge(self, hole_s):
+        """How far to look either side of a hole: as far as it is long, within limits.
+
+        A short hole in a fast movement needs a short view; a long one in slow sway, a
+        long one.
+        """
+        return np.clip(1.5 * np.asarray(hole_s), self.MIN_EDGE_S, self.edge_s)
 
     def _keep_tail(self, xp, fp, dx, limit) -> None:
         """Keep what future grid points can need: ``edge_s`` before ``limit`` and on."""
