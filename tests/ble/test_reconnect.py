@@ -160,8 +160,9 @@ async def test_a_connection_lost_while_starting_does_not_end_the_next_one():
         async def connect(self, pair, **kwargs):
             await super().connect(pair, **kwargs)
             Client.connections += 1
-            if Client.connections == 1:  # drops while the sensor is being set up
+            if Client.connections == 1:  # the link drops while the sensor is being set up
                 self.lost()
+                self._peripheral.disconnected()
 
     session = squats(100.0)
     source = simulated_ble_source(session, profile="nus-binary", speed=None)

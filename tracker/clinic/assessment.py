@@ -87,6 +87,7 @@ class Assessment:
         self.last_result: dict | None = None
         self.last_trial_id: int | None = None
         self._trial: int | None = None
+        self.last_update = None  # the trial pipeline's output of the last push (for a screen)
         self._reset_trial()
 
     # -- what a screen shows ------------------------------------------------------------
@@ -208,6 +209,7 @@ class Assessment:
 
     def push(self, block: ImuBlock) -> list[Cue]:
         """Feed the sensor's samples; returns the cues that fell due."""
+        self.last_update = None
         if not len(block):
             return []
         self._now = float(block.t_s[-1])
@@ -215,6 +217,7 @@ class Assessment:
             return []
         self._writer.write_samples(block)
         update = self._pipeline.push(block)
+        self.last_update = update
         self._recorder.add(update)
         if self._live is not None and self.phase == "running":
             self._live.update(update)
@@ -368,7 +371,7 @@ class Assessment:
             cue_s=self._cue_s,
             clinician_end_s=self._clinician_s,
         )
-        data = result.to_json() | {"practice": self.practice}
+        data = result.to_json() | {"practice": self.practice, "simulated": self.simulated}
         if self._clinician_reason:
             data["clinician_reason"] = self._clinician_reason
         complete = result.complete and interrupted is None and self._cue_s is not None

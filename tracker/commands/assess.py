@@ -142,6 +142,12 @@ def register(subparsers) -> None:
     q.add_argument("-o", "--output", metavar="FILE", help="write here (0600) instead of stdout")
     q.set_defaults(func=run_export)
 
+    try:  # the interactive screens' options (the module imports Textual only when run)
+        from tracker.dashboard.assess import add_arguments
+    except ImportError:
+        pass
+    else:
+        add_arguments(p)
     p.set_defaults(func=run_interactive, _parser=p)
 
 

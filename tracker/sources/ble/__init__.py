@@ -69,7 +69,8 @@ async def find_source(
     extra = None if profiles_dir is None else [profiles_dir]
     profiles = load_profiles(extra)
     chosen = get_profile(profile, extra) if profile else None
-    settings = (chosen or None) and chosen.settings(rate_hz, acc_range, gyr_range)
+    # settings the profile does not offer are refused before scanning
+    settings = chosen.settings(rate_hz, acc_range, gyr_range) if chosen else None
     found = await find_device(device, chosen, profiles, timeout_s, transport)
     if found is None:
         what = device or (f"a {chosen.name} sensor" if chosen else "a sensor any profile matches")

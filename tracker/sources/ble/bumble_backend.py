@@ -258,7 +258,8 @@ class BumbleClient(BaseBleakClient):
 
     def __init__(self, address_or_ble_device, services=None, **kwargs: Any):
         self._radio: BumbleRadio = kwargs.pop("radio")
-        kwargs.pop("bluez", None), kwargs.pop("winrt", None)
+        for platform_args in ("bluez", "winrt"):  # options of the platform backends
+            kwargs.pop(platform_args, None)
         super().__init__(address_or_ble_device, **kwargs)
         self._wanted = services
         self._connection = None

@@ -139,7 +139,8 @@ class FakeClient(BaseBleakClient):
 
     def __init__(self, address_or_ble_device, services=None, **kwargs: Any):
         self._radio: FakeRadio = kwargs.pop("radio")
-        kwargs.pop("bluez", None), kwargs.pop("winrt", None)
+        for platform_args in ("bluez", "winrt"):  # options of the platform backends
+            kwargs.pop(platform_args, None)
         super().__init__(address_or_ble_device, **kwargs)
         self._wanted = services
         self._peripheral: SimulatedPeripheral | None = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import deque
 
+import numpy as np
+
 from tracker.decode import DecodeResult
 
 
@@ -27,7 +29,8 @@ class StreamMeter:
         self.window_s = window_s
         self.samples = 0
         self.missing = 0.0
-        self._recent: deque[tuple[float, float, int]] = deque()  # (first t, last t, n)
+        self._recent: deque[np.ndarray] = deque()  # sample times of recent batches
+        self._t_first_s: float | None = None
 
     def add(self, result: DecodeResult) -> None:
         n = len(result)
@@ -35,8 +38,9 @@ class StreamMeter:
         self.missing += (result.lost + result.unpaired) / self.streams
         if n:
             t = result.block.t_s
-            self._recent.append((float(t[0]), float(t[-1]), n))
-            while self._recent and self._recent[0][1] < t[-1] - self.window_s:
+            self._t_first_s = t[0] if self._t_first_s is None else self._t_first_s
+            self._recent.append(t)
+            while self._recent[0][-1] < t[-1] - self.window_s:
                 self._recent.popleft()
 
     @property
@@ -44,9 +48,9 @@ class StreamMeter:
         """Samples delivered per second over the last ``window_s`` of sample time."""
         if not self._recent:
             return None
-        start = max(self._recent[0][0], self._recent[-1][1] - self.window_s)
-        n = sum(k for _, _, k in self._recent)
-        return n / (self._recent[-1][1] - start + self.period_s)
+        t = np.concatenate(self._recent)
+        n = int(np.count_nonzero(t > t[-1] - self.window_s))
+        return n / min(self.window_s, t[-1] - self._t_first_s + self.period_s)
 
     @property
     def loss_fraction(self) -> float:
