@@ -173,3 +173,51 @@ def test_missing_file_and_bad_exercise(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["analyze", "x.csv", "--exercise", "yoga"])
     assert exit_.value.code == 2
+
+
+def test_recorded_recalibration_is_applied_as_it_was_live(tmp_path, capsys):
+    """The sensor is put back on the thigh turned 25° after the first set (two seconds
+    without data), the person recalibrates, and analyze follows as live did."""
+    from dataclasses import replace
+
+    import numpy as np
+    from scipy.spatial.transform import Rotation
+
+    from tracker.recording import RecordingWriter
+    from tracker.sim import simulate
+
+    before = simulate("squat-workout", seed=3, rate_hz=100.0)
+    mounting = before.mounting
+    # Turned about an axis across the thigh (the long axis in sensor coordinates is
+    # the mounting's image of the thigh's z), so standing now reads 25° tilted.
+    long_axis = mounting.rotation.inv().apply([0.0, 0.0, 1.0])
+    across = np.cross(long_axis, [1.0, 0.0, 0.0])
+    turn = Rotation.from_rotvec(np.radians(25.0) * across / np.linalg.norm(across))
+    turned = replace(mounting, rotation=mounting.rotation * turn)
+    after = simulate("squat-workout", seed=3, rate_hz=100.0, mounting=turned)
+    truth = before.truth.to_json()
+    off_s = truth["sets"][0]["end_s"] + 1.0  # standing still after the first set
+    t = before.block.t_s
+    cut, back = int(np.searchsorted(t, off_s)), int(np.searchsorted(t, off_s + 2.0))
+
+    def write(path, recalibrate):
+        with RecordingWriter(path, source={"kind": "simulated"}) as writer:
+            writer.write_samples(before.block.slice(0, cut))
+            if recalibrate:
+                writer.write_event("recalibrate", off_s + 2.0, after_t_s=float(t[cut - 1]))
+            writer.write_samples(after.block.slice(back, len(t)))
+
+    later = [r for r in truth["reps"] if r["start_s"] > off_s]
+
+    def agrees(recalibrate: bool) -> bool:
+        """Every later rep found, at its depth within 3°."""
+        path = tmp_path / f"turned-{recalibrate}.trk"
+        write(path, recalibrate)
+        found = [r for r in analyze_json(capsys, path)["reps"] if r["start_s"] > off_s]
+        return len(found) == len(later) and all(
+            abs(g["bottom_s"] - w["bottom_s"]) < 1 and abs(g["depth_deg"] - w["depth_deg"]) <= 3
+            for g, w in zip(found, later, strict=True)
+        )
+
+    assert agrees(recalibrate=True)
+    assert not agrees(recalibrate=False)  # the action is what makes the difference

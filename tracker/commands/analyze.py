@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 
 from tracker.pipeline import EXERCISES, Pipeline, PipelineConfig
-from tracker.sources.replay import iter_blocks
+from tracker.sources.replay import load_replay, replay_into
 
 
 def register(subparsers) -> None:
@@ -40,8 +40,7 @@ def analyze(path, exercise: str = "auto", min_depth_deg: float = 10.0) -> dict:
     base = PipelineConfig()
     config = replace(base, exercise=exercise, reps=replace(base.reps, min_depth_deg=min_depth_deg))
     pipeline = Pipeline(config)
-    for block in iter_blocks(path):
-        pipeline.push(block)
+    replay_into(pipeline, load_replay(path))
     pipeline.finish()
     return pipeline.summary()
 

@@ -150,6 +150,26 @@ def load_replay(path: str | Path) -> ReplayData:
     return data
 
 
+def replay_into(pipeline, data: ReplayData) -> None:
+    """Push a whole recording into ``pipeline``, recalibrating where the session did.
+
+    A recorded ``recalibrate`` action is applied once every sample up to its
+    ``after_t_s`` has been pushed, as during the session, so ``tracker analyze``
+    reports what was shown live.
+    """
+    t = data.block.t_s
+    start = 0
+    for event in data.events:
+        if event.get("kind") != "recalibrate" or event.get("after_t_s") is None:
+            continue
+        stop = int(np.searchsorted(t, float(event["after_t_s"]), side="right"))
+        if stop > start:
+            pipeline.push(data.block.slice(start, stop))
+            start = stop
+        pipeline.recalibrate()
+    pipeline.push(data.block.slice(start, len(t)))
+
+
 def status_of(event: dict) -> SourceStatus | None:
     """The ``SourceStatus`` a recorded status event stands for (None for other events)."""
     if event.get("kind") not in STATUS_KINDS:
