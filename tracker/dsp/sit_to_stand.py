@@ -22,7 +22,8 @@ from tracker.types import Stand
 class RiseConfig:
     seated_deg: float = 30.0  # below this (from the seated posture): sitting
     standing_deg: float = 60.0  # beyond this: standing
-    seated_margin_deg: float = 3.0  # a rise starts where the thigh leaves seated by this
+    seated_margin_deg: float = 3.0  # near the seated level: within this
+    still_rate_deg_s: float = 3.0  # and slower than this: not rising yet
     stop_rate_deg_s: float = 15.0  # slower than this near standing: the rise is over
     stop_hold_s: float = 0.15
     timed_stands: int = 5  # the five-times test
@@ -101,14 +102,24 @@ class RiseDetector:
         return []
 
     def _rise(self, end: int, earlier_in_push: int) -> Stand:
-        """The rise that crossed into standing before ``end``; its start is where seated ended."""
+        """The rise that crossed into standing before ``end``.
+
+        It starts where the thigh was last still (under ``still_rate_deg_s``) near its
+        seated level: a smooth rise leaves that level slowly, but its speed grows at once.
+        """
         cfg = self.config
         h = self.history
-        lo = max(self._seated_since - self._n(2.0), h.start)
+        half = self._n(0.05)  # centred speed over 0.1 s: the rise is over when this runs
+        lo = max(self._seated_since - self._n(2.0), h.start + half)
         incl = h.window("incl", lo, self._standing_at + 1)
+        ahead = h.window("incl", lo + half, self._standing_at + 1 + half)
+        behind = h.window("incl", lo - half, self._standing_at + 1 - half)
+        speed = np.abs(ahead - behind) * (self.rate_hz / (2 * half))
         seated_level = float(np.nanmin(incl)) if len(incl) else 0.0
-        left = np.flatnonzero(incl <= seated_level + cfg.seated_margin_deg)
-        start = lo + int(left[-1]) if len(left) else lo
+        near_seat = incl <= seated_level + cfg.seated_margin_deg
+        still = np.flatnonzero(near_seat & (speed < cfg.still_rate_deg_s))
+        left = np.flatnonzero(near_seat)
+        start = lo + int((still if len(still) else left)[-1]) if len(left) else lo
         return Stand(
             index=len(self.stands) + earlier_in_push + 1,
             start_s=float(h.at("t", start)),
