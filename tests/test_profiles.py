@@ -105,6 +105,11 @@ def test_scan_results_match_their_profile(profiles):
     by_uuid = find_profile(None, ["326A9000-85CB-9195-D9DD-464CFBBAE75A"], profiles)
     assert by_uuid.name == "mbientlab-metamotion"
     assert find_profile("Some speaker", ["0000110b-0000-1000-8000-00805f9b34fb"], profiles) is None
+    # Both DIY profiles advertise the Nordic UART Service: the name decides between them.
+    nus = ["6e400001-b5a3-f393-e0a9-e50e24dcca9e"]
+    for p in (profiles["nus-csv"], profiles["nus-binary"]):
+        name = p.names[0].replace("*", "01")
+        assert find_profile(name, nus, profiles).name == p.name
 
 
 def test_unknown_name_lists_the_known_ones():

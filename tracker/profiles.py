@@ -417,9 +417,18 @@ def get_profile(name: str, extra_dirs: Iterable[str | Path] | None = None) -> Fi
 def find_profile(
     name: str | None, service_uuids: Iterable[str], profiles: Mapping[str, FirmwareProfile]
 ) -> FirmwareProfile | None:
-    """The first profile (by name order) that matches a scan result, or None."""
+    """The profile that matches a scan result, or None.
+
+    The advertised name decides first: several firmwares share a service (the DIY
+    profiles all use the Nordic UART Service). Failing a name, the first profile (by
+    name order) whose service is advertised.
+    """
+    if name:
+        named = next((p for p in profiles.values() if p.matches(name, ())), None)
+        if named is not None:
+            return named
     uuids = list(service_uuids)
-    return next((p for p in profiles.values() if p.matches(name, uuids)), None)
+    return next((p for p in profiles.values() if p.matches(None, uuids)), None)
 
 
 VAR_PATTERN = _VAR

@@ -54,18 +54,9 @@ def radio_error(exc: BaseException) -> DeviceError:
     return DeviceError(f"Bluetooth is not available: {why}; {hint}")
 
 
-def match_profile(name: str | None, service_uuids, profiles) -> FirmwareProfile | None:
-    """The profile whose advertised-name pattern matches, else the first whose service does.
-
-    Several firmwares share a service (the Nordic UART Service): the name decides.
-    """
-    named = [p for p in profiles.values() if name and p.matches(name, ())]
-    return named[0] if named else find_profile(None, service_uuids, profiles)
-
-
 def _found(device: BLEDevice, adv: AdvertisementData, profiles) -> Found:
     name = adv.local_name or device.name
-    profile = match_profile(name, adv.service_uuids, profiles)
+    profile = find_profile(name, adv.service_uuids, profiles)
     return Found(device, name, device.address, adv.rssi, profile)
 
 
