@@ -64,3 +64,18 @@ def test_writes_recording_and_truth(capsys, tmp_path, suffix):
     assert truth["simulated"] is True and truth["seed"] == 3
     assert truth["sit_to_stand"]["stands"] == 5 and truth["sample_rate_hz"] == 50.0
     assert path.stat().st_size > 0
+
+
+@pytest.mark.parametrize("ending", ["foot_down", "step", "lowered"])
+def test_a_stance_ends_as_asked(capsys, tmp_path, ending):
+    out = tmp_path / "stance.trk"
+    assert _run(["simulate", "single-leg-stance", "--ending", ending, "-o", str(out)]) == 0
+    (trial,) = json.loads(out.with_name("stance.trk.truth.json").read_text())["stance_trials"]
+    assert trial["ending"] == ending and trial["end_s"] > trial["start_s"]
+
+
+def test_an_ending_the_stance_cannot_have_is_refused(capsys, tmp_path):
+    out = tmp_path / "stance.trk"
+    assert _run(["simulate", "single-leg-stance", "--ending", "none", "-o", str(out)]) == 2
+    assert "ending must be one of" in _one_line_error(capsys)
+    assert not out.exists()

@@ -38,6 +38,12 @@ def register(subparsers) -> None:
         choices=("alternate", "sensor"),
         help="rehab sets: alternate legs (default) or all on the sensor's leg",
     )
+    p.add_argument(
+        "--ending",
+        choices=("foot_down", "step", "lowered", "none"),
+        help="how a stance ends (single-leg-stance: foot_down, step, lowered; "
+        "tandem-stance: none, step); default: a mix",
+    )
     p.add_argument("--no-noise", action="store_true", help="an ideal sensor and clock")
     p.add_argument("--no-loss", action="store_true", help="no lost packets")
     p.set_defaults(func=run)
@@ -55,6 +61,7 @@ _OPTION_OF_ARG = {
     "leg": "leg",
     "mounting": "mounting",
     "sides": "sides",
+    "ending": "ending",
 }
 
 

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from tracker.dashboard.assess import report_path
-from tracker.dashboard.assess_driver import AssessDriver, AssessOver, AssessView, CueNotice
+from tracker.dashboard.assess_driver import AssessDriver, AssessOver, CueNotice
 from tracker.dashboard.assess_screens import (
     HelpScreen,
     PatientScreen,
@@ -18,6 +18,7 @@ from tracker.dashboard.assess_screens import (
     ResultsScreen,
     TrialScreen,
 )
+from tracker.dashboard.assess_view import AssessView
 from tracker.errors import TrackerError
 
 
@@ -197,7 +198,7 @@ class AssessApp(App):
     def on_assess_tick(self, message: AssessTick) -> None:
         self.view = message.view
         for screen in self.screen_stack:
-            if hasattr(screen, "show") and screen.is_mounted:
+            if hasattr(screen, "show") and getattr(screen, "ready", False):
                 screen.show(message.view)
         self.displayed(message.view)
 

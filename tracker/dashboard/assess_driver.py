@@ -16,15 +16,17 @@ trial. Textual-free: the app wraps what is posted into messages.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from tracker.clinic.assessment import Assessment, AssessmentState, Cue
+from tracker.clinic.assessment import Assessment, Cue
 from tracker.clinic.protocols import Protocol
 from tracker.clinic.results import visit_results
+from tracker.dashboard.assess_view import TRIAL_PHASES, AssessView, TrialTrace
 from tracker.dashboard.model import LinkView
 from tracker.errors import InputError, TrackerError
 from tracker.history import History
@@ -32,9 +34,7 @@ from tracker.sources import ImuSource, SourceData, SourceStatus
 from tracker.types import ImuBlock
 
 MAX_PUSH_S = 0.1  # sensor time per push into the assessment
-TRACE_S = 20.0  # inclination shown
 FLASH_S = 1.5  # a start or stop cue stays on screen this long (sensor time)
-TRIAL_PHASES = ("countdown", "hold_still", "running", "stopping")
 LOST = ("disconnected", "reconnecting", "failed")
 _END, _STOP = object(), object()
 Post = Callable[[object], None]
@@ -52,28 +52,6 @@ class AssessOver:
     """The stream ended (quit, or the source failed)."""
 
     reason: str
-
-
-@dataclass(frozen=True, eq=False)
-class AssessView:
-    """Everything the assessment screens show, frozen (arrays are copies)."""
-
-    t_s: float | None
-    link: LinkView
-    simulated: bool
-    source: str
-    problem: str | None
-    patient: dict | None
-    visit: dict | None
-    state: AssessmentState | None
-    trace_t_s: np.ndarray
-    trace_deg: np.ndarray
-    sway_deg: np.ndarray  # (n, 2) thigh tilt: since lift-off, or the last trial's
-    sway_live: bool
-    flash: Cue | None
-    waiting: str
-    results: dict | None  # visit_results of the visit (the same as `tracker assess results`)
-    results_version: int
 
 
 class AssessDriver:
@@ -144,7 +122,7 @@ class AssessDriver:
                 raise InputError(f"visit {visit_id} is not a visit of {patient_id}")
             self.visit = visit
             self._refresh_results(force=True)
-        self._show()
+        self.show()
 
     def add_patient(self, patient_id: str, age_band: str, sex: str | None, notes: str) -> str:
         pid = self.history.add_patient(patient_id, age_band=age_band, sex=sex, notes=notes)
@@ -169,7 +147,7 @@ class AssessDriver:
             self.person.set_protocol(protocol)
         self._new_trial()
         self._refresh_results(force=True)
-        self._show()
+        self.show()
 
     # -- the clinician's keys -----------------------------------------------------------------
 
@@ -188,7 +166,7 @@ class AssessDriver:
         else:  # the simulated patient first gets into position
             ready = self.person.begin_trial(a.condition, practice=practice)
             self._pending_start = (practice, ready)
-        self._show()
+        self.show()
 
     def end(self, reason: str) -> None:
         """End the running trial now (the time of the key, when the clock was held)."""
@@ -233,7 +211,7 @@ class AssessDriver:
                 self.on_status(item)
             else:
                 self.feed(item)
-        self._show()
+        self.show()
 
     @property
     def trial_running(self) -> bool:
@@ -290,11 +268,11 @@ class AssessDriver:
             return
         edges = np.arange(t[0] + MAX_PUSH_S, t[-1], MAX_PUSH_S)
         cuts = [0, *np.searchsorted(t, edges, "left").tolist(), len(t)]
-        for i, j in zip(cuts[:-1], cuts[1:], strict=True):
+        for i, j in itertools.pairwise(cuts):
             if j > i:
                 piece = block.slice(i, j)
                 self._emit(a.push(piece))
-                self._keep(a.last_update)
+                self.trace.add(a.last_update, a.state)
         self.t_s = float(t[-1])
 
     def on_status(self, status: SourceStatus) -> None:
@@ -319,21 +297,21 @@ class AssessDriver:
             if self.assessment.phase in TRIAL_PHASES:
                 self.assessment.interrupt(f"sensor lost ({status.detail or status.kind})")
             self._refresh_results(force=True)
-        self._show()
+        self.show()
 
     # -- the worker ---------------------------------------------------------------------------
 
     async def run(self, post: Post) -> None:
         """Read the source until ``stop()`` or its end, feeding the assessment."""
         self._post = post
-        self._show()
+        self.show()
         if self.open_source is None:
             return
         try:
             source = await self.open_source()
         except TrackerError as exc:
             self.problem = exc.one_line()
-            self._show()
+            self.show()
             post(AssessOver("no sensor"))
             return
         self.source_name = self.source_name or source.description
@@ -374,7 +352,7 @@ class AssessDriver:
             await source.aclose()
             self._flush(pending)
             self.close()
-            self._show()
+            self.show()
             post(AssessOver(reason))
 
     async def _read(self, source: ImuSource, queue: asyncio.Queue) -> None:
@@ -391,7 +369,7 @@ class AssessDriver:
     def _flush(self, pending: list[ImuBlock]) -> None:
         if pending:
             self.feed(pending[0] if len(pending) == 1 else ImuBlock.concat(pending))
-            self._show()
+            self.show()
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -410,12 +388,12 @@ class AssessDriver:
             return False
         self._pending_start = None
         self.person.abandon()
-        self._show()
+        self.show()
         return True
 
     def _after_command(self) -> None:
         self._refresh_results(force=True)
-        self._show()
+        self.show()
 
     def _emit(self, cues: list[Cue]) -> None:
         for cue in cues:
@@ -426,24 +404,7 @@ class AssessDriver:
             self._post(CueNotice(cue))
 
     def _new_trial(self) -> None:
-        self._t = np.empty(0)
-        self._incl = np.empty(0)
-        self._tilt = np.empty((0, 2))
-        self._tilt_t = np.empty(0)
-        self._lift_s: float | None = None
-
-    def _keep(self, update) -> None:
-        """The trial's inclination (last ``TRACE_S``) and tilt, for the screen."""
-        if update is None or not len(update.t_s):
-            return
-        cut = int(np.searchsorted(self._t, update.t_s[-1] - TRACE_S, "left"))
-        self._t = np.concatenate([self._t[cut:], update.t_s])
-        self._incl = np.concatenate([self._incl[cut:], update.inclination_deg])
-        self._tilt = np.concatenate([self._tilt, update.tilt_deg])
-        self._tilt_t = np.concatenate([self._tilt_t, update.t_s])
-        state = self.assessment.state
-        if self._lift_s is None and state.live_label == "holding" and state.live_value:
-            self._lift_s = float(update.t_s[-1]) - state.live_value
+        self.trace = TrialTrace()
 
     def _refresh_results(self, force: bool = False) -> None:
         a = self.assessment
@@ -454,28 +415,12 @@ class AssessDriver:
         self.results = visit_results(self.history, self.visit["id"], self.protocols)
         self.results_version += 1
 
-    def _sway(self) -> tuple[np.ndarray, bool]:
-        a = self.assessment
-        if a is None:
-            return np.empty((0, 2)), False
-        single = self.protocol.test == "stance" and a.condition is not None
-        single = single and a.condition.start == "lift_off"
-        if a.phase in TRIAL_PHASES and single:
-            if self._lift_s is None:
-                return np.empty((0, 2)), True
-            keep = self._tilt_t >= self._lift_s
-            return self._tilt[keep], True
-        stab = (a.last_result or {}).get("stabilogram")
-        if a.phase in ("result", "done") and stab:
-            return np.column_stack([stab["x_deg"], stab["y_deg"]]), False
-        return np.empty((0, 2)), False
-
     def view(self) -> AssessView:
         """An immutable snapshot for the screens."""
         flash = self._flash
         if flash is not None and (self.t_s is None or self.t_s - flash.t_s > FLASH_S):
             flash = None
-        sway, live = self._sway()
+        sway, live = self.trace.sway(self.assessment, self.protocol)
         waiting = ""
         if self._pending_start is not None:
             waiting = "the simulated patient gets into position…"
@@ -488,8 +433,8 @@ class AssessDriver:
             patient=self.patient,
             visit=self.visit,
             state=self.assessment.state if self.assessment is not None else None,
-            trace_t_s=self._t.copy(),
-            trace_deg=self._incl.copy(),
+            trace_t_s=self.trace.t_s.copy(),
+            trace_deg=self.trace.inclination_deg.copy(),
             sway_deg=np.array(sway, dtype=float).reshape(-1, 2),
             sway_live=live,
             flash=flash,
@@ -498,5 +443,6 @@ class AssessDriver:
             results_version=self.results_version,
         )
 
-    def _show(self) -> None:
+    def show(self) -> None:
+        """Post a view of now (the worker does after each batch; a test feeding by hand too)."""
         self._post(self.view())

@@ -115,10 +115,11 @@ class SimulatedPerson:
         Everything random derives from it.
     rate_hz : float
         The sensor's rate.
-    ending : str, optional
-        How every stance ends: ``foot_down``, ``step``, ``lowered`` (single leg),
-        ``none`` (held past the limit); stances on two feet step only with ``step``.
-        By default a mix, mostly a loss of balance.
+    ending : str or sequence of str, optional
+        How the stances end: ``foot_down``, ``step``, ``lowered`` (single leg),
+        ``none`` (held past the limit); a sequence is taken in turn, trial by trial.
+        Stances on two feet step only with ``step``. By default a mix, mostly a loss
+        of balance.
     hold_s : float or (lo, hi), optional
         Stance holds (default: by condition, eyes closed shorter).
     noise, loss : bool
@@ -136,11 +137,14 @@ class SimulatedPerson:
         noise: bool = True,
         loss: bool = True,
     ):
-        if ending is not None and ending not in STANCE_ENDINGS:
-            raise InputError(f"ending must be one of {', '.join(STANCE_ENDINGS)}, not {ending!r}")
+        endings = () if ending is None else (ending,) if isinstance(ending, str) else ending
+        for e in endings:
+            if e not in STANCE_ENDINGS:
+                raise InputError(f"ending must be one of {', '.join(STANCE_ENDINGS)}, not {e!r}")
         self.protocol = protocol
         self.seed = seed
-        self.ending = ending
+        self.endings = tuple(endings)
+        self._stances = 0
         self.hold_s = hold_s
         root = np.random.default_rng(seed)
         mount_rng, sensor_rng, self._rng, self._piece_rng = root.spawn(4)
@@ -279,7 +283,10 @@ class SimulatedPerson:
         """(hold, ending) of the next stance; a hold past the limit ends after the stop cue."""
         rng, limit = self._rng, self.protocol.max_s
         mix = [0.65, 0.2, 0.1, 0.05] if condition.eyes == "closed" else [0.55, 0.15, 0.1, 0.2]
-        ending = self.ending or str(rng.choice(["foot_down", "step", "lowered", "none"], p=mix))
+        ending = str(rng.choice(["foot_down", "step", "lowered", "none"], p=mix))
+        if self.endings:
+            ending = self.endings[self._stances % len(self.endings)]
+        self._stances += 1
         if isinstance(self.hold_s, tuple | list):
             hold = float(rng.uniform(*self.hold_s))
         elif self.hold_s is not None:

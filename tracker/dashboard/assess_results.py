@@ -9,28 +9,22 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
-from tracker.dashboard.assess_driver import AssessView
+from tracker.dashboard.assess_view import AssessView
 from tracker.dashboard.assess_widgets import SWAY_NOTE, UNIT, num, short_citation
+from tracker.dashboard.widgets import BAD, WARN
 from tracker.norms import SOURCES
 
-COLUMNS = ("condition", "counted", "best", "mean", "score", "sway RMS°", "vs norm")
+COLUMNS = ("condition", "trials", "best", "mean", "score", "sway RMS°")
 
 
-def condition_row(c: dict, refs: list[str]) -> tuple:
-    """One condition's cells: counted trials, best, mean, score, sway, the norm verdict."""
+def condition_row(c: dict) -> tuple:
+    """One condition's cells: counted trials (+ practice), best, mean, score, thigh sway."""
     nd = 0 if c["measure"] == "count" else 1
     unit = UNIT[c["measure"]]
     counted = f"{c['trials_counted']}/{c['trials_wanted']}"
     if c["practice"]:
         counted += f" +{c['practice']}p"
     sway = (c.get("sway_best") or {}).get("sway_rms_deg")
-    norm = c["norm"]
-    if norm is None:
-        verdict = Text("no norm exists", style="grey50")
-    else:
-        verdict = Text(f"{norm.get('verdict') or '–'} [{refs.index(norm['source']) + 1}]")
-    if c["passed"] is not None:
-        verdict = Text.assemble(("held " if c["passed"] else "not held ", "bold"), verdict)
     return (
         c["condition"],
         counted,
@@ -38,8 +32,23 @@ def condition_row(c: dict, refs: list[str]) -> tuple:
         f"{num(c['mean'], nd)} {unit}",
         f"{num(c['score'], nd)} ({c['score_rule']})",
         num(sway, 2),
-        verdict,
     )
+
+
+def norm_line(c: dict, refs: list[str]) -> Text:
+    """``eyes open, left: 17.6 s vs 70-79: mean 21 s → below the mean… [1]`` or no norm."""
+    nd = 0 if c["measure"] == "count" else 1
+    out = Text(f"{c['condition']}: ", style="bold")
+    out.append(f"{num(c['score'], nd)} {UNIT[c['measure']]}")
+    if c["passed"] is not None:
+        out.append(" held" if c["passed"] else " not held", style="bold")
+    norm = c["norm"]
+    if norm is None:
+        return out.append(" · no norm exists for this condition", style="grey50")
+    out.append(f" vs {norm.get('reference') or 'no reference for this age'}")
+    if norm.get("verdict"):
+        out.append(f" → {norm['verdict']}", style="bold")
+    return out.append(f" [{refs.index(norm['source']) + 1}]")
 
 
 def references(results: dict) -> list[str]:
@@ -55,11 +64,7 @@ def references(results: dict) -> list[str]:
 def _notes(p: dict, refs: list[str]) -> Text:
     out = Text()
     for c in p["conditions"]:
-        norm = c["norm"]
-        if norm is not None:
-            out.append(f"{c['condition']}: ", style="bold")
-            out.append(f"{norm.get('reference') or 'no reference for this age'}")
-            out.append(f" ({short_citation(norm['source'])} [{refs.index(norm['source']) + 1}])\n")
+        out.append_text(norm_line(c, refs)).append("\n")
     for s in p["symmetry"]:
         si = s["symmetry_index_pct"]
         out.append(f"Symmetry, eyes {s['eyes']}: ", style="bold")
@@ -67,9 +72,9 @@ def _notes(p: dict, refs: list[str]) -> Text:
         out.append("(Robinson 1987: 100·(R−L)/mean of R and L; + means the right held longer)\n")
     for c in p["conditions"]:
         for d in c["discarded"]:
-            out.append(f"Trial {d['trial']} ({c['condition']}) discarded: {d['reason']}\n", "yellow")
+            out.append(f"Trial {d['trial']} ({c['condition']}) discarded: {d['reason']}\n", WARN)
         for d in c["incomplete"]:
-            out.append(f"Trial {d['trial']} ({c['condition']}) incomplete: {d['reason']}\n", "red")
+            out.append(f"Trial {d['trial']} ({c['condition']}) incomplete: {d['reason']}\n", BAD)
     if p["test"] == "stance":
         out.append(SWAY_NOTE.capitalize() + ".\n", style="grey50")
     src = p.get("smallest_real_change") or {}
@@ -102,14 +107,14 @@ def results_widgets(view: AssessView, report_path: str):
         table = DataTable(id=f"results-{p['protocol']}", cursor_type="none", classes="results")
         table.add_columns(*COLUMNS)
         for c in p["conditions"]:
-            table.add_row(*condition_row(c, refs), key=c["condition"])
+            table.add_row(*condition_row(c), key=c["condition"])
         yield table
         yield Static(_notes(p, refs), classes="notes")
     if not results["protocols"]:
         yield Static(Text("No trials in this visit yet.", style="grey50"))
     out = Text()
     for i, key in enumerate(refs):
-        s = SOURCES[key]
-        out.append(f"[{i + 1}] {s.text} ({s.quality})\n", style="grey50")
+        source = SOURCES[key]
+        out.append(f"[{i + 1}] {source.text} ({source.quality})\n", style="grey50")
     out.append(f"\nReport (PDF and HTML): r writes {report_path}", style="bold")
     yield Static(out, id="report-line")

@@ -1,4 +1,4 @@
-"""The assessment's screens: the patient, the protocol, the trials, a reason, the visit's results."""
+"""The assessment's screens: patient, protocol, trials, a reason, the visit's results."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Digits, Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from tracker.dashboard.assess_driver import AssessView
+from tracker.dashboard.assess_view import AssessView
 from tracker.dashboard.assess_widgets import (
     AssessTopBar,
     CuePanel,
@@ -52,7 +52,21 @@ REASONS = {
 }
 
 
-class PatientScreen(Screen):
+class ShownScreen(Screen):
+    """A screen that draws views once its widgets are there (``ready``)."""
+
+    ready = False
+
+    def on_mount(self) -> None:
+        self.ready = True
+        if self.app.view is not None:
+            self.show(self.app.view)
+
+    def show(self, view: AssessView) -> None:
+        self.query_one(AssessTopBar).show(view)
+
+
+class PatientScreen(ShownScreen):
     """Choose the patient (pseudonymous ID and age band), or add one."""
 
     BINDINGS: ClassVar[list[Binding]] = [
@@ -73,6 +87,7 @@ class PatientScreen(Screen):
 
     def on_mount(self) -> None:
         self.refresh_patients()
+        super().on_mount()
 
     def refresh_patients(self, select: str | None = None) -> None:
         table = self.query_one("#patients", DataTable)
@@ -86,9 +101,6 @@ class PatientScreen(Screen):
             table.move_cursor(row=ids.index(select))
         hint = "" if patients else "No patients yet: press n to add one."
         self.query_one("#hint", Static).update(hint)
-
-    def show(self, view: AssessView) -> None:
-        self.query_one(AssessTopBar).show(view)
 
     def action_choose(self) -> None:
         table = self.query_one("#patients", DataTable)
@@ -152,7 +164,7 @@ class NewPatientScreen(ModalScreen):
         self.dismiss(None)
 
 
-class ProtocolScreen(Screen):
+class ProtocolScreen(ShownScreen):
     """Pick the protocol to run (the clinic's own files included)."""
 
     BINDINGS: ClassVar[list[Binding]] = [
@@ -175,9 +187,6 @@ class ProtocolScreen(Screen):
         yield OptionList(*options, id="protocols")
         yield Footer()
 
-    def show(self, view: AssessView) -> None:
-        self.query_one(AssessTopBar).show(view)
-
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.app.protocol_chosen(event.option.id)
 
@@ -185,7 +194,7 @@ class ProtocolScreen(Screen):
         self.app.pop_screen()
 
 
-class TrialScreen(Screen):
+class TrialScreen(ShownScreen):
     """The trials of one protocol: instructions, countdown, the live timer, the results."""
 
     BINDINGS: ClassVar[list[Binding]] = [
@@ -238,7 +247,7 @@ class TrialScreen(Screen):
         self.query_one(StancePlot).show(view)
         self.query_one(CuePanel).show(view)
         self.query_one(TrialTable).show(view)
-        self.query_one(SummaryPanel).show(view)
+        self.query_one(SummaryPanel).show(view, protocol)
         keys = self._allowed(view)
         if keys != self._keys:
             self._keys = keys
@@ -404,7 +413,7 @@ compare a patient with their earlier visits only.
 [dim]escape or ? to close[/dim]"""
 
 
-class ResultsScreen(Screen):
+class ResultsScreen(ShownScreen):
     """The visit's results by protocol and condition, norms with sources, and the report."""
 
     BINDINGS: ClassVar[list[Binding]] = [
@@ -426,9 +435,3 @@ class ResultsScreen(Screen):
         with VerticalScroll(id="results"):
             yield from results_widgets(self.view, self.report_path)
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(AssessTopBar).show(self.view)
-
-    def show(self, view: AssessView) -> None:
-        self.query_one(AssessTopBar).show(view)

@@ -10,16 +10,16 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from tracker.dashboard import plot
-from tracker.dashboard.assess_driver import AssessView
+from tracker.dashboard.assess_view import AssessView
 from tracker.dashboard.widgets import BAD, DIM, GOOD, WARN, Line, _Canvas, link_text
-from tracker.norms import SOURCES
+from tracker.norms import SOURCES, compare
 
 UNIT = {"hold_s": "s", "time_s": "s", "count": "stands"}
 ENDED = {
-    "foot_down": "the foot came down",
+    "foot_down": "foot down",
     "step": "a step",
     "time_limit": "time limit",
-    "lowered": "the foot was put down",
+    "lowered": "foot put down",
     "clinician": "ended by the clinician",
     "not_lifted": "no lift-off found",
     "window": "30 s window",
@@ -62,7 +62,7 @@ def status_text(trial: dict) -> tuple[str, str]:
         reason = trial.get("incomplete_reason") or "under way"
         return (f"incomplete: {reason}", BAD) if status == "incomplete" else (reason, DIM)
     if trial["practice"]:
-        return "practice (not counted)", DIM
+        return "not counted", DIM
     return "counted", GOOD
 
 
@@ -138,13 +138,14 @@ class HeadPanel(Line):
             return
         out.append(s.condition, style="bold")
         out.append(f" ({names.index(s.condition) + 1}/{len(names)})", style=DIM)
-        trial = min(s.counted + 1, s.wanted)
-        if s.practice and s.phase != "ready":
+        if s.practice and s.phase not in ("ready", "done"):
             out.append(" · practice trial (not counted)", style=f"bold {WARN}")
         elif s.counted >= s.wanted:
-            out.append(f" · {s.counted} of {s.wanted} trials done", style=GOOD)
+            out.append(f" · {s.counted} of {s.wanted} trials counted", style=GOOD)
+        elif s.phase in ("ready", "result"):
+            out.append(f" · {s.counted} of {s.wanted} trials counted")
         else:
-            out.append(f" · trial {trial} of {s.wanted}")
+            out.append(f" · trial {s.counted + 1} of {s.wanted}")
         condition = protocol.condition(s.condition)
         out.append("\n").append(s.instructions or protocol.description.split("\n")[0])
         out.append("\n").append(sensor_text(protocol, condition), style=DIM)
@@ -235,10 +236,12 @@ class CuePanel(Line):
 class SummaryPanel(Line):
     """The condition's best, mean, sway and the norm comparison with its source."""
 
-    def show(self, view: AssessView) -> None:
+    def show(self, view: AssessView, protocol=None) -> None:
         c = condition_summary(view)
         if c is None:
-            self.set(Text("No trial of this condition yet.", style=DIM))
+            self.set(
+                Text.assemble(("No counted trial yet.", DIM), "\n", self._norm(view, protocol))
+            )
             return
         unit = UNIT[c["measure"]]
         nd = 0 if c["measure"] == "count" else 1
@@ -252,8 +255,20 @@ class SummaryPanel(Line):
         sway = (c.get("sway_best") or {}).get("sway_rms_deg")
         if sway is not None:
             out.append(" · thigh sway ", style=DIM).append(f"{sway:.2f}° RMS")
-            out.append(" (no norm exists)", style=DIM)
+            out.append(" (no norm)", style=DIM)
         self.set(Text.assemble(out, "\n", norm_text(c["norm"])))
+
+    @staticmethod
+    def _norm(view: AssessView, protocol) -> Text:
+        """The condition's published reference before any trial counts."""
+        s = view.state
+        if protocol is None or s is None or s.condition is None or view.patient is None:
+            return Text("")
+        key = protocol.norm_of(protocol.condition(s.condition))
+        if key is None:
+            return norm_text(None)
+        p = view.patient
+        return norm_text(compare(key, None, age_band=p["age_band"], sex=p.get("sex")))
 
 
 class TrialTable(DataTable):
@@ -312,7 +327,7 @@ class StancePlot(_Canvas):
         caption = Text.assemble(("stabilogram ", "bold"), (f"({what}): thigh tilt, °", DIM))
         ok = np.isfinite(xy).all(axis=1)
         if ok.sum() < 2:
-            return caption.append("  waiting for the foot to lift…", style=DIM), []
+            return caption.append("  from lift-off", style=DIM), []
         centred = xy[ok] - xy[ok].mean(axis=0)
         rms = float(np.sqrt(np.mean(np.sum(centred**2, axis=1))))
         half = max(1.0, float(np.ceil(np.abs(centred).max())))

@@ -1,0 +1,73 @@
+"""The assessment driver without screens: samples handed over by hand, keys as calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tracker.dashboard.assess_person import SimulatedPerson
+from tracker.history import History
+from tracker.recording import Recording
+from tracker.sources import SourceStatus
+from tracker.types import ImuBlock
+
+from .assess_helpers import assess_app, feed_until, protocol_dir, short_stance
+
+
+@pytest.fixture
+def driver_and_person(tmp_path):
+    protocol = short_stance()
+    person = SimulatedPerson(protocol, seed=3, hold_s=15.0, ending="foot_down")
+    app = assess_app(
+        tmp_path / "h.sqlite3", person=person, protocols=protocol_dir(tmp_path), open_source=False
+    )
+    driver = app.driver
+    driver.add_patient("P-D1", "60-64", None, "")
+    driver.begin(protocol)
+    return driver, person
+
+
+def _holding_for(seconds: float):
+    def holding(driver) -> bool:
+        s = driver.assessment.state
+        return s.phase == "running" and (s.live_value or 0.0) >= seconds
+
+    return holding
+
+
+def test_the_trial_the_sensor_was_lost_in_is_kept_incomplete(driver_and_person):
+    driver, person = driver_and_person
+    driver.start()
+    feed_until(driver, person, _holding_for(4.0))
+    driver.on_status(SourceStatus("disconnected", driver.t_s, detail="link lost"))
+    state = driver.view().state
+    assert state.phase == "result" and "incomplete" in state.message
+    assert not driver.trial_running
+    (trial,) = driver.history.trials(driver.visit["id"])
+    assert trial["status"] == "incomplete" and "link lost" in trial["incomplete_reason"]
+    # what was measured up to the loss is kept, in the trial's own recording
+    recorded = ImuBlock.concat(Recording.open(Path(trial["recording_path"])).sample_blocks())
+    assert recorded.t_s[-1] - recorded.t_s[0] > 4.0
+
+
+def test_a_reason_typed_while_the_clock_is_held_ends_the_trial_at_the_key(driver_and_person):
+    driver, person = driver_and_person
+    driver.start()
+    feed_until(driver, person, _holding_for(5.0))
+    key_s = driver.t_s
+    lift_s = key_s - driver.assessment.state.live_value
+    driver.hold()  # the clinician pressed e; the reason is being typed
+    for _ in range(30):  # 3 s of samples arrive meanwhile
+        driver.feed(person.next_block(0.1))
+    driver.end("hands left the hips")
+    driver.release()
+    feed_until(driver, person, lambda d: d.assessment.state.phase == "result")
+    result = driver.assessment.state.last_result
+    assert result["ended_by"] == "clinician"
+    # timed to the key press, not to the end of the typing; lift-off as found live ±0.5 s
+    assert result["end_s"] == pytest.approx(key_s, abs=0.11)
+    assert result["value"] == pytest.approx(key_s - lift_s, abs=0.5)
+    with History.open(driver.history.path) as h:
+        (trial,) = h.trials(driver.visit["id"])
+    assert trial["status"] == "complete" and trial["result"]["ended_by"] == "clinician"
