@@ -12,7 +12,7 @@ from tracker.dashboard.assess_driver import CueNotice
 from tracker.dashboard.assess_view import AssessView
 from tracker.sources import SourceStatus
 
-WAIT_S = 60.0  # a safety net for a broken test, never a pacing delay
+from .helpers import WAIT_S, Waiting
 
 SHORT_STANCE = """
 name = "sls-short"
@@ -62,7 +62,7 @@ def assess_app(db, *extra, person=None, open_source=None, speed=25.0, protocols=
     return build(args, person=person, open_source=open_source)
 
 
-class Watch:
+class Watch(Waiting):
     """Every view the app showed; ``until`` waits for a condition on them."""
 
     def __init__(self, app) -> None:
@@ -102,19 +102,6 @@ class Watch:
         if top:
             self.tops.append(str(top.first().content))
         self._check()
-
-    def _check(self) -> None:
-        for pred, event in self._waiters:
-            if not event.is_set() and pred(self):
-                event.set()
-
-    async def until(self, pred) -> None:
-        """Wait until ``pred(self)`` holds (checked on every view)."""
-        if pred(self):
-            return
-        event = asyncio.Event()
-        self._waiters.append((pred, event))
-        await asyncio.wait_for(event.wait(), WAIT_S)
 
     def press_when(self, pred, key: str) -> None:
         """Press ``key`` at the first view where ``pred`` holds.

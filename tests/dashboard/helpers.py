@@ -64,7 +64,26 @@ def replay_app(path, *, speed=200.0, start=None, playing=True, program=None):
     return app
 
 
-class Screenshots:
+class Waiting:
+    """Conditions waited on; ``_check`` runs them after each thing the app showed."""
+
+    _waiters: list[tuple]
+
+    def _check(self) -> None:
+        for pred, event in self._waiters:
+            if not event.is_set() and pred(self):
+                event.set()
+
+    async def until(self, pred) -> None:
+        """Wait until ``pred(self)`` holds (checked after each thing the app showed)."""
+        if pred(self):
+            return
+        event = asyncio.Event()
+        self._waiters.append((pred, event))
+        await asyncio.wait_for(event.wait(), WAIT_S)
+
+
+class Screenshots(Waiting):
     """What the workout screen showed after each view: a few texts per frame."""
 
     def __init__(self, app):
@@ -103,19 +122,6 @@ class Screenshots:
         if isinstance(message, CoachNotice):
             self.notices.append(message.event)
         self._check()
-
-    def _check(self) -> None:
-        for pred, event in self._waiters:
-            if pred(self):
-                event.set()
-
-    async def until(self, pred) -> None:
-        """Wait until ``pred(self)`` holds (checked on each message and frame)."""
-        if pred(self):
-            return
-        event = asyncio.Event()
-        self._waiters.append((pred, event))
-        await asyncio.wait_for(event.wait(), WAIT_S)
 
     def kinds(self, kind: str) -> list[CoachEvent]:
         return [e for e in self.notices if e.kind == kind]

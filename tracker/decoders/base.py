@@ -32,7 +32,8 @@ def read_field(rows: np.ndarray, offset: int, kind: str, count: int) -> np.ndarr
         v = b[..., 0] | (b[..., 1] << 8) | (b[..., 2] << 16)
         return v - ((v & 0x800000) << 1)
     values = cols.view(_DTYPES[kind]).reshape(len(rows), count)
-    return values.astype(np.float64 if kind == "f32" else np.int64)
+    with np.errstate(invalid="ignore"):  # a corrupt f32 may be a signalling NaN: refused later
+        return values.astype(np.float64 if kind == "f32" else np.int64)
 
 
 class Scaler:

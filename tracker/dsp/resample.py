@@ -100,8 +100,8 @@ class UniformResampler:
         # (s = 1) in one push and start the next interval (s = 0) in another.
         out = (1.0 - s) * fp[i] + s * fp[i + 1]
         doubt = np.zeros(out.shape)
-        for k in np.unique(i[hole[i]]):
-            at = np.flatnonzero(i == k)
+        for k in np.unique(i[hole[i]]):  # i is sorted: each hole's grid points are a run
+            at = slice(*np.searchsorted(i, [k, k + 1], "left"))
             out[at], doubt[at] = self._bridge(t_grid[at], k, xp, fp)
         return t_grid, out, restart, doubt
 
@@ -111,7 +111,11 @@ class UniformResampler:
         s = ((t - x0) / (x1 - x0))[:, None]
         v0, v1 = fp[k], fp[k + 1]
         edge = float(self._edge(x1 - x0))
-        near = ((xp >= x0 - edge) & (xp <= x0)) | ((xp >= x1) & (xp <= x1 + edge))
+        # The samples within ``edge`` before the hole and after it (xp is sorted).
+        lo0, lo1 = np.searchsorted(xp, [x0 - edge, x1], "left")
+        hi0, hi1 = np.searchsorted(xp, [x0, x1 + edge], "right")
+        before, after = np.arange(lo0, hi0), np.arange(lo1, hi1)
+        near = np.concatenate([before, after])
         # The slow course through the hole: a quadratic fitted to both sides together
         # (a swing's hump, over which a shake averages out); the edge values relax onto
         # it. How far the samples stray from it is the doubt about the guess.
@@ -130,9 +134,7 @@ class UniformResampler:
         # Judged per vector (each group of channels: x, y, z), with norms, so that
         # turning the sensor frame changes no decision.
         spread = self._per_group(np.var(fp[near], axis=0), np.sum) ** 0.5
-        stray = self._per_group(residual / near.sum(), np.sum) ** 0.5
-        before = np.flatnonzero((xp >= x0 - edge) & (xp <= x0))
-        after = np.flatnonzero((xp >= x1) & (xp <= x1 + edge))
+        stray = self._per_group(residual / len(near), np.sum) ** 0.5
         if min(len(before), len(after)) >= self.FIT and x1 - x0 <= self.cubic_max_s:
             # Predictable across the hole? Quadratics fitted on each side must agree
             # in the middle of it, relative to how much the signal varies there.
