@@ -91,6 +91,40 @@ def result_rows(data: dict) -> list[dict]:
     return rows
 
 
+def trend_rows(series: dict) -> list[tuple]:
+    """(date, score, change since first, beyond the smallest real change) per visit."""
+    unit = MEASURE_UNIT[series["measure"]]
+    return [
+        (
+            p["date"],
+            _fmt(p["score"], 1, f" {unit}"),
+            _fmt(p.get("change_vs_first"), 1, f" {unit}"),
+            {True: "yes", False: "no", None: "–"}[p.get("beyond_src")],
+        )
+        for p in series["points"]
+    ]
+
+
+def trial_rows(data: dict) -> list[tuple]:
+    """(trial, protocol, condition, practice, status, value, ended by, reason) per trial."""
+    return [
+        (
+            t["id"],
+            t["protocol"],
+            t["condition"],
+            "yes" if t["practice"] else "",
+            t["status"],
+            _fmt((t["result"] or {}).get("value"), 1),
+            (t["result"] or {}).get("ended_by", ""),
+            t["discard_reason"]
+            or t["incomplete_reason"]
+            or (t["result"] or {}).get("clinician_reason", "")
+            or "",
+        )
+        for t in data["trials"]
+    ]
+
+
 # -- HTML ---------------------------------------------------------------------------------
 
 
@@ -237,45 +271,20 @@ def render_html(data: dict) -> str:
         out.append("<p>One visit so far: no trend yet.</p>")
     for s in multi:
         src = s["smallest_real_change"]
-        unit = MEASURE_UNIT[s["measure"]]
         note = (
             f"smallest real change {src['value']:g} {src['unit']} {_ref(data, src['source'])}"
             if src.get("value") is not None
             else src.get("note", "")
         )
         out.append(f"<h3>{_e(s['protocol'])}: {_e(s['condition'])}</h3>{_svg_trend(s)}")
-        rows = [
-            (
-                p["date"],
-                _fmt(p["score"], 1, f" {unit}"),
-                _fmt(p.get("change_vs_first"), 1, f" {unit}"),
-                {True: "yes", False: "no", None: "–"}[p.get("beyond_src")],
-            )
-            for p in s["points"]
-        ]
-        out.append(_table(("Date", "Score", "Change since first", "Beyond real change"), rows))
+        headers = ("Date", "Score", "Change since first", "Beyond real change")
+        out.append(_table(headers, trend_rows(s)))
         out.append(f"<p class='note'>{_e(note)}</p>")
     out.append("<h2>All trials</h2>")
-    rows = [
-        (
-            t["id"],
-            t["protocol"],
-            t["condition"],
-            "yes" if t["practice"] else "",
-            t["status"],
-            _fmt((t["result"] or {}).get("value"), 1),
-            (t["result"] or {}).get("ended_by", ""),
-            t["discard_reason"]
-            or t["incomplete_reason"]
-            or (t["result"] or {}).get("clinician_reason", "")
-            or "",
-        )
-        for t in data["trials"]
-    ]
     out.append(
         _table(
             ("Trial", "Protocol", "Condition", "Practice", "Status", "Value", "Ended by", "Reason"),
-            rows,
+            trial_rows(data),
         )
     )
     out.append("<h2>References</h2><ol>")

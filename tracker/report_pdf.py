@@ -17,6 +17,8 @@ from tracker.report import (
     _fmt,
     _ref,
     result_rows,
+    trend_rows,
+    trial_rows,
 )
 
 A4_IN = (8.27, 11.69)
@@ -295,18 +297,9 @@ def _trends(flow: _Flow, data: dict) -> None:
         ax.set_xticks(range(len(vals)), [p["date"] for p in s["points"]], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
         ax.set_ylabel(unit, fontsize=7)
-        rows = [
-            (
-                p["date"],
-                _fmt(p["score"], 1, f" {unit}"),
-                _fmt(p.get("change_vs_first"), 1, f" {unit}"),
-                {True: "yes", False: "no", None: "–"}[p.get("beyond_src")],
-            )
-            for p in s["points"]
-        ]
         flow.table(
             ("Date", "Score", "Change since first", "Beyond the smallest real change"),
-            rows,
+            trend_rows(s),
             [0.2, 0.2, 0.25, 0.3],
         )
         if src.get("value") is None:
@@ -316,21 +309,7 @@ def _trends(flow: _Flow, data: dict) -> None:
 def _trials(flow: _Flow, data: dict) -> None:
     flow.need(0.1)
     flow.heading("All trials")
-    rows = [
-        (
-            t["id"],
-            t["condition"],
-            "yes" if t["practice"] else "",
-            t["status"],
-            _fmt((t["result"] or {}).get("value"), 1),
-            (t["result"] or {}).get("ended_by", ""),
-            t["discard_reason"]
-            or t["incomplete_reason"]
-            or (t["result"] or {}).get("clinician_reason", "")
-            or "",
-        )
-        for t in data["trials"]
-    ]
+    rows = [(row[0], *row[2:]) for row in trial_rows(data)]  # the protocol is in the title
     flow.table(
         ("Trial", "Condition", "Practice", "Status", "Value", "Ended by", "Reason"),
         rows,
