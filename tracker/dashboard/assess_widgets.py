@@ -11,7 +11,16 @@ from textual.widgets import DataTable
 
 from tracker.dashboard import plot
 from tracker.dashboard.assess_view import AssessView
-from tracker.dashboard.widgets import BAD, DIM, GOOD, WARN, Line, _Canvas, link_text
+from tracker.dashboard.widgets import (
+    BAD,
+    DIM,
+    GOOD,
+    WARN,
+    Line,
+    _Canvas,
+    link_text,
+    stabilogram_layers,
+)
 from tracker.norms import SOURCES, compare
 
 UNIT = {"hold_s": "s", "time_s": "s", "count": "stands"}
@@ -325,20 +334,12 @@ class StancePlot(_Canvas):
         xy = self.view.sway_deg
         what = "live" if self.view.sway_live else "last trial"
         caption = Text.assemble(("stabilogram ", "bold"), (f"({what}): thigh tilt, °", DIM))
-        ok = np.isfinite(xy).all(axis=1)
-        if ok.sum() < 2:
+        drawn = stabilogram_layers(xy, w, h)
+        if drawn is None:
             return caption.append("  from lift-off", style=DIM), []
-        centred = xy[ok] - xy[ok].mean(axis=0)
+        centred, half, layers = drawn
         rms = float(np.sqrt(np.mean(np.sum(centred**2, axis=1))))
-        half = max(1.0, float(np.ceil(np.abs(centred).max())))
         caption.append(f"  RMS {rms:.2f}°  ±{half:g}°", style=DIM)
-        axis = np.linspace(-half, half, 4 * max(w, h))
-        zero = np.zeros_like(axis)
-        layers = [
-            (plot.path_grid(centred, w, h, half), "bold magenta"),
-            (plot.path_grid(np.column_stack([axis, zero]), w, h, half), DIM),
-            (plot.path_grid(np.column_stack([zero, axis]), w, h, half), DIM),
-        ]
         return caption, layers
 
     def _trace(self, w: int, h: int):

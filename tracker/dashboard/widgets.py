@@ -288,6 +288,27 @@ class TracePlot(_Canvas):
         return caption, layers
 
 
+def stabilogram_layers(xy: np.ndarray, w: int, h: int):
+    """A tilt path about its mean, and the axes through it, on a ``w`` x ``h`` canvas.
+
+    Returns (centred path, half range in degrees, layers), or None with fewer than
+    two finite points.
+    """
+    ok = np.isfinite(xy).all(axis=1)
+    if ok.sum() < 2:
+        return None
+    centred = xy[ok] - xy[ok].mean(axis=0)
+    half = max(1.0, float(np.ceil(np.abs(centred).max())))
+    axis = np.linspace(-half, half, 4 * max(w, h))
+    zero = np.zeros_like(axis)
+    layers = [
+        (plot.path_grid(centred, w, h, half), "bold magenta"),
+        (plot.path_grid(np.column_stack([axis, zero]), w, h, half), DIM),
+        (plot.path_grid(np.column_stack([zero, axis]), w, h, half), DIM),
+    ]
+    return centred, half, layers
+
+
 class SwayPlot(_Canvas):
     """The balance stabilogram: thigh tilt (frontal across, sagittal up) about its mean."""
 
@@ -300,19 +321,11 @@ class SwayPlot(_Canvas):
             caption = Text.assemble(
                 ("sway ", DIM), (f"{bal.sway_rms_deg:.2f}° RMS", "bold"), (" so far", DIM)
             )
-        ok = np.isfinite(xy).all(axis=1)
-        if ok.sum() < 2:
+        drawn = stabilogram_layers(xy, w, h)
+        if drawn is None:
             return caption.append("  waiting for a one-leg stance…", style=DIM), []
-        centred = xy[ok] - xy[ok].mean(axis=0)
-        half = max(1.0, float(np.ceil(np.abs(centred).max())))
+        _, half, layers = drawn
         caption.append(f"  ±{half:g}°", style=DIM)
-        axis = np.linspace(-half, half, 4 * max(w, h))
-        zero = np.zeros_like(axis)
-        layers = [
-            (plot.path_grid(centred, w, h, half), "bold magenta"),
-            (plot.path_grid(np.column_stack([axis, zero]), w, h, half), DIM),
-            (plot.path_grid(np.column_stack([zero, axis]), w, h, half), DIM),
-        ]
         return caption, layers
 
 
