@@ -507,6 +507,8 @@ class History:
         simulated: bool,
     ) -> int:
         """Store a home workout session's summary; returns its id."""
+        from tracker.recording import json_default  # numpy only when a session is added
+
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO sessions (started_utc, program, recording_path, simulated, summary,"
@@ -516,7 +518,7 @@ class History:
                     program,
                     None if recording_path is None else str(recording_path),
                     int(bool(simulated)),
-                    json.dumps(summary, default=_json_default),
+                    json.dumps(summary, default=json_default),
                     now_utc(),
                 ),
             )
@@ -554,16 +556,6 @@ def check_patient_id(patient_id: str) -> str:
 
 def _safe(patient_id: str) -> str:
     return check_patient_id(patient_id)
-
-
-def _json_default(value):
-    import numpy as np
-
-    if isinstance(value, np.generic | np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _patient(row: sqlite3.Row) -> dict:

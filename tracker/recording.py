@@ -53,7 +53,8 @@ LAYOUT = {
 _monotonic = time.monotonic  # module attribute so tests can drive the clock
 
 
-def _json_default(value):
+def json_default(value):
+    """``json.dumps`` default for numpy values and paths (headers, events, summaries)."""
     if isinstance(value, np.generic | np.ndarray):
         return value.tolist()
     if isinstance(value, Path):
@@ -62,7 +63,7 @@ def _json_default(value):
 
 
 def _json_bytes(obj) -> bytes:
-    return json.dumps(obj, default=_json_default, ensure_ascii=False).encode("utf-8")
+    return json.dumps(obj, default=json_default, ensure_ascii=False).encode("utf-8")
 
 
 def _record(rtype: bytes, payload: bytes) -> bytes:
