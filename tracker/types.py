@@ -128,6 +128,16 @@ class RepSet:
         return _rounded(asdict(self))
 
 
+SWAY_FIELDS = (  # a bout's sway measures, as named in results and reports
+    "sway_rms_deg",
+    "sway_path_deg",
+    "sway_velocity_deg_s",
+    "ellipse95_deg2",
+    "mean_freq_hz",
+    "jerk_deg_s3",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class BalanceBout:
     """A settled single-leg stance with its sway measures (see ``dsp.sway``)."""

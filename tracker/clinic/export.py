@@ -12,8 +12,9 @@ import io
 import json
 import math
 
-from tracker.clinic.results import SWAY_KEYS, trends, visit_results
+from tracker.clinic.results import trends, visit_results
 from tracker.history import History
+from tracker.types import SWAY_FIELDS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,7 +36,7 @@ CSV_COLUMNS = (
     "passed",
     "start_s",
     "end_s",
-    *SWAY_KEYS,
+    *SWAY_FIELDS,
     "discard_reason",
     "incomplete_reason",
     "recording_path",
@@ -84,7 +85,7 @@ def trial_rows(history: History, patient_ids=None):
                     "passed": result.get("passed"),
                     "start_s": result.get("start_s"),
                     "end_s": result.get("end_s"),
-                    **{k: sway.get(k) for k in SWAY_KEYS},
+                    **{k: sway.get(k) for k in SWAY_FIELDS},
                     "discard_reason": t["discard_reason"],
                     "incomplete_reason": t["incomplete_reason"],
                     "recording_path": t["recording_path"],

@@ -13,15 +13,7 @@ import math
 from tracker.clinic.protocols import Protocol, load_protocols
 from tracker.history import History
 from tracker.norms import NO_SRC, SOURCES, compare, smallest_real_change
-
-SWAY_KEYS = (
-    "sway_rms_deg",
-    "sway_path_deg",
-    "sway_velocity_deg_s",
-    "ellipse95_deg2",
-    "mean_freq_hz",
-    "jerk_deg_s3",
-)
+from tracker.types import SWAY_FIELDS
 
 
 def symmetry_index(right: float | None, left: float | None) -> float | None:
@@ -66,7 +58,7 @@ def condition_summary(protocol: Protocol, condition, trials: list[dict], patient
     sways = [t["result"]["sway"] for t in good if t["result"].get("sway")]
     sway_mean = None
     if sways:
-        sway_mean = {k: _mean([s[k] for s in sways if s.get(k) is not None]) for k in SWAY_KEYS}
+        sway_mean = {k: _mean([s[k] for s in sways if s.get(k) is not None]) for k in SWAY_FIELDS}
     norm_key = protocol.norm_of(condition)
     norm = None
     if norm_key:

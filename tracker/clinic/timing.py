@@ -316,14 +316,7 @@ def _sway(trace: Trace, start_s: float, end_s: float) -> dict:
     tilt = trace.tilt_deg[inside]
     traj = _lowpass(tilt, 10.0, trace.rate_hz) if len(tilt) > 27 else tilt
     m = sway_measures(traj, trace.rate_hz)
-    sway = {
-        "sway_rms_deg": _r(m.rms_deg),
-        "sway_path_deg": _r(m.path_deg),
-        "sway_velocity_deg_s": _r(m.mean_velocity_deg_s),
-        "ellipse95_deg2": _r(m.ellipse95_deg2),
-        "mean_freq_hz": _r(m.mean_freq_hz),
-        "jerk_deg_s3": _r(m.jerk_deg_s3, 2),
-    }
+    sway = {k: _r(v, 2 if k == "jerk_deg_s3" else 4) for k, v in m.reported().items()}
     step = max(1, round(trace.rate_hz / STABILOGRAM_HZ))
     centred = traj[::step] - traj.mean(axis=0)
     stabilogram = {

@@ -188,12 +188,7 @@ class BoutDetector:
             start_s=t_first,
             end_s=t_last,
             duration_s=t_last - t_first,
-            sway_rms_deg=m.rms_deg,
-            sway_path_deg=m.path_deg,
-            sway_velocity_deg_s=m.mean_velocity_deg_s,
-            ellipse95_deg2=m.ellipse95_deg2,
-            mean_freq_hz=m.mean_freq_hz,
-            jerk_deg_s3=m.jerk_deg_s3,
+            **m.reported(),
             lost_s=float(np.count_nonzero(h.window("guessed", lo + first, lo + last + 1)))
             / self.rate_hz,
         )

@@ -9,6 +9,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import signal, stats
 
+from tracker.types import SWAY_FIELDS
+
 __all__ = [
     "JERK_POLYORDER",
     "JERK_WINDOW_S",
@@ -44,6 +46,23 @@ class SwayMeasures:
     jerk_deg_s3: float
     duration_s: float
     n: int
+
+    def reported(self) -> dict[str, float]:
+        """The measures results and reports show, by their names there (``SWAY_FIELDS``)."""
+        return dict(
+            zip(
+                SWAY_FIELDS,
+                (
+                    self.rms_deg,
+                    self.path_deg,
+                    self.mean_velocity_deg_s,
+                    self.ellipse95_deg2,
+                    self.mean_freq_hz,
+                    self.jerk_deg_s3,
+                ),
+                strict=True,
+            )
+        )
 
 
 def _validated(trajectory_deg: ArrayLike, fs_hz: float) -> tuple[np.ndarray, float]:
