@@ -8,10 +8,10 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
+from tracker import datafiles
 from tracker.errors import InputError, ProfileError
 from tracker.types import GRAVITY_M_S2
 
@@ -370,14 +370,12 @@ def load_profile_file(path: str | Path, *, user: bool = False) -> FirmwareProfil
 
 def shipped_dir() -> Path:
     """The folder of the profiles shipped with tracker."""
-    return Path(str(resources.files("tracker") / "firmware_profiles"))
+    return datafiles.shipped_dir("firmware_profiles")
 
 
 def user_dir() -> Path:
     """The folder where a user's own (or edited) profiles live."""
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("tracker")) / "firmware_profiles"
+    return datafiles.user_dir("firmware_profiles")
 
 
 def load_profiles(extra_dirs: Iterable[str | Path] | None = None) -> dict[str, FirmwareProfile]:
@@ -387,23 +385,17 @@ def load_profiles(extra_dirs: Iterable[str | Path] | None = None) -> dict[str, F
     edited copy); two files with one name in the same folder are an error.
     ``extra_dirs`` defaults to the user's profile folder (see ``user_dir``).
     """
-    dirs = [user_dir()] if extra_dirs is None else [Path(d) for d in extra_dirs]
-    found: dict[str, FirmwareProfile] = {}
-    for index, folder in enumerate([shipped_dir(), *dirs]):
-        if not folder.is_dir():
-            continue
-        here: dict[str, str] = {}
-        for path in sorted(folder.glob("*.toml")):
-            profile = load_profile_file(path, user=index > 0)
-            if profile.name in here:
-                raise ProfileError(
-                    f"name {profile.name!r} is already used by {here[profile.name]}",
-                    path=str(path),
-                    key="name",
-                )
-            here[profile.name] = str(path)
-            found[profile.name] = profile
-    return dict(sorted(found.items()))
+
+    def duplicate(path: Path, name: str, other: str) -> ProfileError:
+        message = f"name {name!r} is already used by {other}"
+        return ProfileError(message, path=str(path), key="name")
+
+    return datafiles.load_named(
+        "firmware_profiles",
+        extra_dirs,
+        lambda path, user: load_profile_file(path, user=user),
+        duplicate,
+    )
 
 
 def get_profile(name: str, extra_dirs: Iterable[str | Path] | None = None) -> FirmwareProfile:

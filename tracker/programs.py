@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
+from tracker import datafiles
 from tracker.errors import InputError
 
 KINDS = ("reps", "balance", "hold")
@@ -263,14 +263,12 @@ def load_program_file(path: str | Path) -> Program:
 
 def shipped_dir() -> Path:
     """The folder of the programs shipped with tracker."""
-    return Path(str(resources.files("tracker") / "programs"))
+    return datafiles.shipped_dir("programs")
 
 
 def user_dir() -> Path:
     """The folder of a person's own programs (copies of shipped ones, edited)."""
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("tracker")) / "programs"
+    return datafiles.user_dir("programs")
 
 
 def load_programs(extra_dirs=None) -> dict[str, Program]:
@@ -278,21 +276,13 @@ def load_programs(extra_dirs=None) -> dict[str, Program]:
 
     ``extra_dirs`` defaults to the user's program folder (``user_dir()``).
     """
-    dirs = [user_dir()] if extra_dirs is None else [Path(d) for d in extra_dirs]
-    found: dict[str, Program] = {}
-    for folder in [shipped_dir(), *dirs]:
-        if not folder.is_dir():
-            continue
-        here: dict[str, str] = {}
-        for path in sorted(folder.glob("*.toml")):
-            program = load_program_file(path)
-            if program.name in here:
-                raise _err(
-                    str(path), "name", f"{program.name!r} is already used by {here[program.name]}"
-                )
-            here[program.name] = str(path)
-            found[program.name] = program
-    return dict(sorted(found.items()))
+
+    def duplicate(path: Path, name: str, other: str) -> InputError:
+        return _err(str(path), "name", f"{name!r} is already used by {other}")
+
+    return datafiles.load_named(
+        "programs", extra_dirs, lambda path, _user: load_program_file(path), duplicate
+    )
 
 
 def get_program(name_or_path: str, extra_dirs=None) -> Program:

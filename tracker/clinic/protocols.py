@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
+from tracker import datafiles
 from tracker.errors import InputError
 
 TESTS = ("stance", "five_times_sts", "chair_stand_30s")
@@ -245,33 +245,24 @@ def load_protocol_file(path: str | Path) -> Protocol:
 
 def shipped_dir() -> Path:
     """The folder of the protocols shipped with tracker."""
-    return Path(str(resources.files("tracker") / "protocols"))
+    return datafiles.shipped_dir("protocols")
 
 
 def user_dir() -> Path:
     """The clinic's own protocols (copies of shipped ones, edited, or new ones)."""
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("tracker")) / "protocols"
+    return datafiles.user_dir("protocols")
 
 
 def load_protocols(extra_dirs=None) -> dict[str, Protocol]:
     """All protocols by name: the shipped ones, replaced by same-named ones in ``extra_dirs``
     (default: the clinic's folder, ``user_dir()``)."""
-    dirs = [user_dir()] if extra_dirs is None else [Path(d) for d in extra_dirs]
-    found: dict[str, Protocol] = {}
-    for folder in [shipped_dir(), *dirs]:
-        if not folder.is_dir():
-            continue
-        here: dict[str, str] = {}
-        for path in sorted(folder.glob("*.toml")):
-            protocol = load_protocol_file(path)
-            if protocol.name in here:
-                message = f"{protocol.name!r} is already used by {here[protocol.name]}"
-                raise _err(str(path), "name", message)
-            here[protocol.name] = str(path)
-            found[protocol.name] = protocol
-    return dict(sorted(found.items()))
+
+    def duplicate(path: Path, name: str, other: str) -> ProtocolError:
+        return _err(str(path), "name", f"{name!r} is already used by {other}")
+
+    return datafiles.load_named(
+        "protocols", extra_dirs, lambda path, _user: load_protocol_file(path), duplicate
+    )
 
 
 def get_protocol(name_or_path: str, extra_dirs=None) -> Protocol:
