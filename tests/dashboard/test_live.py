@@ -26,7 +26,9 @@ async def test_counts_reps_sets_and_sides(tmp_path, program_file):
     leg = session.mounting.leg
     other = "left" if leg == "right" else "right"
     out = tmp_path / "live.trk"
-    app = live_app(session, program_file, out)
+    # Each count must reach a frame: at 50x a rep lasts about 0.1 s, shorter than a frame
+    # on a busy machine (a CI run never showed the second set at 2/3); at 20x about 0.3 s.
+    app = live_app(session, program_file, out, speed=20.0)
     shots = Screenshots(app)
     screen = await run_live(app, shots)
     assert app.over.reason == "source ended" and app.over.recording == str(out)
