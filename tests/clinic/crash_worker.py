@@ -14,7 +14,9 @@ from tracker.sim import simulate
 
 
 def say(*words) -> None:
-    print(*words, flush=True)
+    # One write per line: print() writes each word separately, so a kill can cut a line short.
+    sys.stdout.write(" ".join(map(str, words)) + "\n")
+    sys.stdout.flush()
 
 
 def trial(db: str) -> None:
