@@ -9,7 +9,8 @@ without a terminal) on the simulator's demo workout at 100 Hz in real time, and 
 - delay from a sample's arrival (the source handing it over) to the screen showing it
   (the first refresh after a view with that sample was drawn): median, p99, max.
   A sample counts as shown once the view reaches within 1.5 grid periods of it (the
-  pipeline's uniform grid lands between input samples).
+  pipeline's uniform grid lands between input samples). Past lost packets the view
+  runs on provisionally while the pipeline's bridge waits for the hole's far side.
 
     python bench/bench_dashboard.py --minutes 10          # the figure
     python bench/bench_dashboard.py                       # a quick look (1 minute)
@@ -124,7 +125,9 @@ async def main() -> None:
 
     def timed_push(block):
         update = push(block)
-        if update.latest_s is not None:
+        if len(update.ahead_t_s):  # past a hole, shown provisionally
+            pushed.append((time.monotonic(), float(update.ahead_t_s[-1])))
+        elif update.latest_s is not None:
             pushed.append((time.monotonic(), update.latest_s))
         return update
 

@@ -99,3 +99,37 @@ def test_a_long_silence_restarts_without_inventing_motion(sessions):
     normal, silent = run(block), run(shifted)
     assert silent["gaps"] == normal["gaps"] + 1
     assert abs(len(silent["reps"]) - len(normal["reps"])) <= 1  # a rep cut by the silence
+
+
+def test_past_a_hole_the_update_runs_on_provisionally_and_close_to_the_final_values():
+    """While the bridge over lost packets waits for the far side, what already arrived
+    comes out as ``ahead``: the display never stalls, and the real values replace it."""
+    session = simulate("demo-workout", seed=1, duration=180.0)
+    rate = session.sensor.rate_hz
+    pipeline = Pipeline()
+    final_t, final_deg, ahead = [], [], []
+    for block in session.block.chunks(5):
+        u = pipeline.push(block)
+        final_t.append(u.t_s)
+        final_deg.append(u.inclination_deg)
+        if u.calibrated:
+            reached = u.ahead_t_s[-1] if len(u.ahead_t_s) else u.latest_s
+            assert reached is not None and reached >= block.t_s[-1] - 1.5 / rate
+        if len(u.ahead_t_s):
+            assert not len(u.t_s) or u.ahead_t_s[0] > u.t_s[-1]
+            ahead.append((u.ahead_t_s, u.ahead_deg))
+    final_t, final_deg = np.concatenate(final_t), np.concatenate(final_deg)
+    assert len(ahead) > 50  # the session loses packets in bursts
+    i = np.concatenate([np.searchsorted(final_t, t - 1e-9) for t, _ in ahead])
+    provisional = np.concatenate([deg for _, deg in ahead])
+    assert np.allclose(final_t[i], np.concatenate([t for t, _ in ahead]))  # the same grid
+    error = np.abs(final_deg[i] - provisional)
+    # Measured 0.02° median, 0.45° p95, 1.4° max: a linear bridge instead of the real one.
+    assert np.median(error) < 0.1 and np.percentile(error, 95) < 1.0 and error.max() < 3.0
+
+
+def test_nothing_is_provisional_without_lost_packets(sessions):
+    block = sessions["mini"].block
+    steady = ImuBlock(block.t_s[0] + np.arange(len(block)) * 0.01, block.acc, block.gyr)
+    pipeline = Pipeline()
+    assert not any(len(pipeline.push(b).ahead_t_s) for b in steady.chunks(7))

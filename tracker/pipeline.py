@@ -8,6 +8,7 @@ one sample at a time, packets of 7 or a whole file give identical results.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -261,7 +262,18 @@ class Pipeline:
             balance=self.bouts.live if self.bouts is not None else None,
             gaps=gaps,
             notes=notes,
+            **self._ahead(),
         )
+
+    def _ahead(self) -> dict:
+        """The inclination over what the resampler holds back, on a copy of the tilt state."""
+        t, values = self._resampler.held()
+        if self.up_axis is None or len(t) == 0:
+            return {}
+        tilt = copy.deepcopy(self._tilt)
+        restart = np.zeros(len(t), bool)
+        up = tilt.push(values[:, :3], values[:, 3:], restart, np.zeros((len(t), 3))).up
+        return {"ahead_t_s": t, "ahead_deg": angle_deg(up, self.up_axis)}
 
     def _phase(self) -> str:
         if self.up_axis is None:

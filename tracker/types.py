@@ -200,6 +200,10 @@ class Update:
     balance: BalanceLive | None = None
     gaps: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # After lost packets the grid waits for the far side of the hole; what already
+    # arrived beyond it, bridged provisionally, for a live display only.
+    ahead_t_s: np.ndarray = field(default_factory=lambda: np.empty(0))
+    ahead_deg: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     @property
     def latest_s(self) -> float | None:
@@ -222,4 +226,6 @@ class Update:
             balance=last.balance,
             gaps=sum(u.gaps for u in updates),
             notes=tuple(n for u in updates for n in u.notes),
+            ahead_t_s=last.ahead_t_s,
+            ahead_deg=last.ahead_deg,
         )

@@ -101,6 +101,7 @@ class Workout:
         self.trace_s = trace_s
         self._t = np.empty(0)
         self._incl = np.empty(0)
+        self._ahead = (np.empty(0), np.empty(0))  # provisional, past a lost-packet hole
         self._sway = np.empty((0, 2))
         self._sway_start: float | None = None
         self.phase = "calibrating"
@@ -122,6 +123,7 @@ class Workout:
             self._t = np.concatenate([self._t[cut:], u.t_s])
             self._incl = np.concatenate([self._incl[cut:], u.inclination_deg])
             self._sway_update(u)
+        self._ahead = (u.ahead_t_s, u.ahead_deg)
         self.phase, self.calibrated = u.phase, u.calibrated
         if u.notes:
             self.note = u.notes[-1]
@@ -161,15 +163,18 @@ class Workout:
 
     def view(self, *, replay: ReplayInfo | None = None, arrival_s: float | None = None):
         """An immutable snapshot for the screen."""
-        finite = np.isfinite(self._incl)
-        now = float(self._incl[finite][-1]) if finite.any() else None
+        # The trace runs on through what arrived past a hole, provisionally bridged.
+        t = np.concatenate([self._t, self._ahead[0]])
+        incl = np.concatenate([self._incl, self._ahead[1]])
+        finite = np.isfinite(incl)
+        now = float(incl[finite][-1]) if finite.any() else None
         return WorkoutView(
-            t_s=float(self._t[-1]) if len(self._t) else None,
+            t_s=float(t[-1]) if len(t) else None,
             phase=self.phase,
             calibrated=self.calibrated,
             inclination_deg=now,
-            trace_t_s=self._t.copy(),
-            trace_deg=self._incl.copy(),
+            trace_t_s=t,
+            trace_deg=incl,
             sway_deg=self._sway.copy(),
             coach=self.coach.state(),
             link=self.link,

@@ -105,6 +105,21 @@ class UniformResampler:
             out[at], doubt[at] = self._bridge(t_grid[at], k, xp, fp)
         return t_grid, out, restart, doubt
 
+    def held(self):
+        """Grid points still held back at a hole, interpolated linearly: ``(t, values)``.
+
+        For a live display only: the far side of the hole has started to arrive but
+        the bridge still waits for more; the real values come in a later push.
+        """
+        width = 0 if self._tail_v is None else self._tail_v.shape[1]
+        xp = self._tail_t
+        if self._t0 is None or len(xp) < 2 or np.diff(xp).max() > self.max_gap_s:
+            return np.empty(0), np.empty((0, width))
+        last = int(np.floor((xp[-1] - self._t0) * self.rate_hz))
+        t = self._t0 + np.arange(self._next_n, last + 1) / self.rate_hz
+        t = t[(t >= xp[0]) & (t <= xp[-1])]
+        return t, np.column_stack([np.interp(t, xp, v) for v in self._tail_v.T])
+
     def _bridge(self, t, k, xp, fp):
         """Values in hole ``k`` (between samples k and k+1), and the doubt about them."""
         x0, x1 = xp[k], xp[k + 1]
