@@ -53,6 +53,7 @@ class UniformResampler:
         self._next_n = 0  # index of the next grid point to emit
         self._tail_t = np.empty(0)  # input samples still needed by future grid points
         self._tail_v: np.ndarray | None = None
+        self._group_of = np.empty(0, int)  # each channel's group, set at the first push
         self._recent = np.empty(0)  # intervals before the tail's
         self._skipped = 0  # grid points skipped inside long silences so far
         self._skipped_at_last_kept = 0
@@ -69,6 +70,7 @@ class UniformResampler:
         if self._t0 is None and len(t_s):
             self._t0 = float(t_s[0])
             self._tail_v = np.empty((0, width))
+            self._group_of = _group_index(self.groups, width)
         if len(t_s) == 0 or self._t0 is None:
             return _empty(width)
         xp = np.concatenate([self._tail_t, t_s])
@@ -148,8 +150,8 @@ class UniformResampler:
         values = relaxed
         # Judged per vector (each group of channels: x, y, z), with norms, so that
         # turning the sensor frame changes no decision.
-        spread = self._per_group(np.var(fp[near], axis=0), np.sum) ** 0.5
-        stray = self._per_group(residual / len(near), np.sum) ** 0.5
+        spread = self._group_sum(np.var(fp[near], axis=0)) ** 0.5
+        stray = self._group_sum(residual / len(near)) ** 0.5
         if min(len(before), len(after)) >= self.FIT and x1 - x0 <= self.cubic_max_s:
             # Predictable across the hole? Quadratics fitted on each side must agree
             # in the middle of it, relative to how much the signal varies there.
@@ -158,10 +160,10 @@ class UniformResampler:
             right, right_fit = _quadratic(xp[after] - x1, fp[after])
             from_left = left[0] + left[1] * (middle - x0) + left[2] * (middle - x0) ** 2
             from_right = right[0] + right[1] * (middle - x1) + right[2] * (middle - x1) ** 2
-            mismatch = self._per_group((from_left - from_right) ** 2, np.sum) ** 0.5
+            mismatch = self._group_sum((from_left - from_right) ** 2) ** 0.5
             # ...and each quadratic must describe its side: a shake fits none.
             explained = [
-                1.0 - self._per_group(res, np.sum) / (self._per_group(tot, np.sum) + 1e-30)
+                1.0 - self._group_sum(res) / (self._group_sum(tot) + 1e-30)
                 for res, tot in (left_fit, right_fit)
             ]
             smooth = (mismatch <= 0.5 * spread) & (np.minimum(*explained) >= 0.8)
@@ -175,17 +177,12 @@ class UniformResampler:
             values = np.where(smooth, cubic, relaxed)
         guessed = (~smooth)[None, :] & (t > x0)[:, None]
         # Each channel carries its vector's doubt shared out, so the vector's norm is it.
-        share = stray / np.sqrt(self._per_group(np.ones_like(stray), np.sum))
+        share = stray / np.sqrt(self._group_sum(np.ones_like(stray)))
         return values, np.where(guessed, share, 0.0)
 
-    def _per_group(self, values: np.ndarray, reduce) -> np.ndarray:
-        """``reduce`` over each group of channels, spread back to the group's channels."""
-        if self.groups is None:
-            return values
-        out = np.empty_like(values)
-        for group in self.groups:
-            out[list(group)] = reduce(values[list(group)])
-        return out
+    def _group_sum(self, values: np.ndarray) -> np.ndarray:
+        """The sum over each group of channels, spread back to the group's channels."""
+        return np.bincount(self._group_of, weights=values)[self._group_of]
 
     def _edge(self, hole_s):
         """How far to look either side of a hole: as far as it is long, within limits.
@@ -240,6 +237,14 @@ def _quadratic(x: np.ndarray, y: np.ndarray):
     residual = np.sum((y - design @ coef) ** 2, axis=0)
     total = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
     return coef, (residual, total)
+
+
+def _group_index(groups, width: int) -> np.ndarray:
+    """Each channel's group number; a channel in no group is a group of its own."""
+    index = np.arange(width)
+    for number, group in enumerate(groups or ()):
+        index[list(group)] = width + number
+    return np.unique(index, return_inverse=True)[1]
 
 
 def _flags(n: int, width: int):
