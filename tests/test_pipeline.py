@@ -133,3 +133,23 @@ def test_nothing_is_provisional_without_lost_packets(sessions):
     steady = ImuBlock(block.t_s[0] + np.arange(len(block)) * 0.01, block.acc, block.gyr)
     pipeline = Pipeline()
     assert not any(len(pipeline.push(b).ahead_t_s) for b in steady.chunks(7))
+
+
+@pytest.mark.parametrize(
+    "kind, options",
+    [("holds", {"hold_s": 260.0}), ("balance", {"duration": 520.0})],
+    ids=["thigh-down-past-the-limit", "stance-past-the-longest-bout"],
+)
+def test_beyond_the_history_s_reach_results_still_do_not_depend_on_chunking(kind, options):
+    """A candidate rep or a bout longer than the history holds whatever the push size is
+    given up or cut at a fixed sample, not where a push happened to end."""
+    block = simulate(kind, seed=4, **options).block
+    whole = run(block)
+    assert run(block, [1000]) == whole and run(block, [333, 4096]) == whole
+    if kind == "holds":  # thigh down 260 s at a time: too long to be a rep
+        assert whole["reps"] == []
+    else:
+        cut = [b for b in whole["balance"] if b["end_reason"] == "longest bout measured"]
+        assert len(cut) == 2 and all(235.0 < b["duration_s"] < 241.0 for b in cut)
+        starts_ends = [(b["start_s"], b["end_s"]) for b in whole["balance"]]
+        assert all(e < s for (_, e), (s, _) in zip(starts_ends, starts_ends[1:]))  # no overlap

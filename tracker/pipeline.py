@@ -34,7 +34,7 @@ class PipelineConfig:
     rate_hz: float = 100.0  # the uniform internal grid
     max_gap_s: float = 1.0  # longer silences are not interpolated across
     calibration_s: float = 1.0  # stillness needed to take the standing reference
-    history_s: float = 180.0  # longest rep or bout measured whole
+    history_s: float = 300.0  # what the detectors can look back over
     orientation: OrientationConfig = field(default_factory=OrientationConfig)
     reps: RepConfig = field(default_factory=RepConfig)
     balance: BalanceConfig = field(default_factory=BalanceConfig)
@@ -43,6 +43,11 @@ class PipelineConfig:
     def __post_init__(self):
         if self.exercise not in EXERCISES:
             raise ValueError(f"exercise must be one of {', '.join(EXERCISES)}")
+        # A push of the longest piece must leave every measurement's span in the history,
+        # or how the stream was cut would decide the result.
+        reach_s = max(self.reps.reach_s, self.balance.reach_s) + Pipeline.MAX_PIECE / self.rate_hz
+        if reach_s > self.history_s:
+            raise ValueError(f"history_s must be at least {reach_s:.0f} s for these limits")
 
 
 class _InputStats:

@@ -18,7 +18,7 @@ ends as much before the crossing back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
@@ -45,6 +45,13 @@ class BalanceConfig:
     settle_lowpass_hz: float = 0.2  # the slow position that shows the weight shifts
     shift_half_s: float = 0.75  # half a weight shift onto the leg or off it (1-2 s)
     measure_lowpass_hz: float = 10.0  # as the reference sway pipeline filters
+    max_bout_s: float = 240.0  # a longer stance is measured in bouts this long (history reach)
+    measure_pad_s: float = 3.0  # taken either side of a bout to find its weight shifts
+
+    @property
+    def reach_s(self) -> float:
+        """How far before its newest sample a bout's measurement can look."""
+        return self.max_bout_s + self.close_s + self.measure_pad_s
 
 
 class BoutDetector:
@@ -78,6 +85,7 @@ class BoutDetector:
         self._loud_runs = RunLength()
         self._quiet_runs = RunLength()
         self._open: int | None = None  # the open bout's first loud sample
+        self._closed_at = -1  # the last bout's last sample: the next opens after it
         self.live: BalanceLive | None = None
 
     def _n(self, seconds: float) -> int:
@@ -125,22 +133,30 @@ class BoutDetector:
                 if not len(hits):
                     break
                 k = i + int(hits[0])
-                self._open = first + k - int(loud_runs[k]) + 1
+                self._open = max(first + k - int(loud_runs[k]) + 1, self._closed_at + 1)
             else:
+                # Closed at a fixed sample at the latest, so that how the stream was cut
+                # cannot decide what of the bout the history still holds.
+                longest = self._open + self._n(cfg.max_bout_s) - first
                 hits = np.flatnonzero((quiet_runs[i:] >= self._n(cfg.close_s)) | ~upright[i:])
-                if not len(hits):
+                if (not len(hits) or i + int(hits[0]) > longest) and longest < len(level):
+                    k = max(longest, i)
+                    bout = self._close(first + k, "longest bout measured")
+                elif len(hits):
+                    k = i + int(hits[0])
+                    end = first + k - int(quiet_runs[k]) if upright[k] else first + k - 1
+                    bout = self._close(max(end, self._open))
+                else:
                     break
-                k = i + int(hits[0])
-                end = first + k - int(quiet_runs[k]) if upright[k] else first + k - 1
-                bout = self._close(max(end, self._open))
                 bouts += [bout] if bout else []
             i = k + 1
         return bouts
 
-    def _close(self, end: int) -> BalanceBout | None:
-        opened = self._open
-        self._open = None
-        return self._measure(opened, end)
+    def _close(self, end: int, reason: str | None = None) -> BalanceBout | None:
+        opened, previous_end = self._open, self._closed_at
+        self._open, self._closed_at = None, end
+        bout = self._measure(opened, end, previous_end)
+        return replace(bout, end_reason=reason) if bout and reason else bout
 
     def _update_live(self) -> None:
         if self._open is None:
@@ -164,16 +180,17 @@ class BoutDetector:
         planar = np.column_stack([up @ e1, up @ e2])
         return np.degrees(unit(planar) * angle[:, None])
 
-    def _measure(self, opened: int, end: int) -> BalanceBout | None:
+    def _measure(self, opened: int, end: int, previous_end: int) -> BalanceBout | None:
         h = self.history
         if (end - opened) / self.rate_hz < self.min_bout_s:
             return None  # settling only shortens it
-        pad = self._n(3.0)
+        pad = self._n(self.config.measure_pad_s)
         lo, hi = max(h.start, opened - pad), min(h.end, end + 1)
         up = h.window("up", lo, hi)
         if len(up) < 16:
             return None
         first, last = self._settled(up, opened - lo, end - lo)
+        first = max(first, previous_end + 1 - lo)  # after a bout cut at its longest
         if (last - first) / self.rate_hz < self.min_bout_s or not self._sideways(
             up[first : last + 1], end
         ):

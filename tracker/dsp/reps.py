@@ -34,6 +34,19 @@ class RepConfig:
     extension_deg: float = 5.0  # behind standing by this much: a stride, not a rep
     baseline_window_s: float = 2.0  # where the standing level before a rep is taken from
     set_gap_s: float = 12.0  # a longer pause between reps starts a new set
+    max_down_s: float = 240.0  # still down after this long: no rep (the history must reach)
+    shape_pad_s: float = 1.0  # angular speed taken this far either side of a rep
+
+    @property
+    def reach_s(self) -> float:
+        """How far before its newest sample a rep's measurement can look."""
+        return (
+            self.max_down_s
+            + self.return_timeout_s
+            + self.confirm_s
+            + max(self.baseline_window_s + self.stride_lookback_s, self.shape_pad_s)
+        )
+
     smooth_cutoff_hz: float = 6.0  # angular speed lowpass before SPARC and LDLJ
     wobble_path_cutoff_hz: float = 1.0  # the rep's smooth side-to-side path
 
@@ -112,11 +125,20 @@ class RepDetector:
                 self._candidate = _Candidate(self._last_end, pos + k, pos + k, float(incl[k]))
                 pos += k + 1
             elif c.returned is None:
-                incl = h.window("incl", pos, h.end)
+                # Given up at a fixed sample, so that how the stream was cut cannot
+                # decide what of the candidate's start the history still holds.
+                deadline = c.trigger + self._n(self.config.max_down_s)
+                incl = h.window("incl", pos, min(h.end, deadline))
                 stop = self._returning(c, pos, incl)
                 if stop and incl[:stop].max() > c.bottom_deg:
                     k = int(np.argmax(incl[:stop]))
                     c.bottom, c.bottom_deg = pos + k, float(incl[k])
+                if stop == len(incl) and pos + stop == deadline:
+                    self.state.notes.append(
+                        f"not a rep: still down after {self.config.max_down_s:.0f} s"
+                    )
+                    self._candidate, self._last_end, pos = None, deadline, deadline
+                    continue
                 if stop == len(incl):
                     pos = h.end
                     break
@@ -329,7 +351,7 @@ class RepDetector:
         """Angular speed over the rep (smoothed) and the wobble (deg RMS)."""
         cfg = self.config
         h = self.history
-        pad = self._n(1.0)
+        pad = self._n(cfg.shape_pad_s)
         lo = max(h.start, start - pad)
         hi = min(h.end, c.end + self._n(cfg.confirm_s) + 1)
         rate = h.window("rate", lo, hi)
