@@ -418,14 +418,17 @@ class Recording:
 
 def open_any(path) -> Recording | CsvRecording:
     """A recording in the own format or an interchange CSV, told apart by the first line."""
+    return Recording.open(path) if is_own_format(path) else read_csv(path)
+
+
+def is_own_format(path) -> bool:
+    """Whether ``path`` starts as a recording in the own format does (else: a CSV)."""
     try:
         with open(path, "rb") as f:
             start = f.read(len(MAGIC))
     except OSError as exc:
         raise input_error_for(exc, path) from None
-    if start.startswith(MAGIC[:8]):
-        return Recording.open(path)
-    return read_csv(path)
+    return start.startswith(MAGIC[:8])
 
 
 def _str_or_none(value) -> str | None:

@@ -7,7 +7,9 @@ import math
 import sys
 from dataclasses import replace
 
+from tracker.csv_stream import csv_blocks
 from tracker.pipeline import EXERCISES, Pipeline, PipelineConfig
+from tracker.recording import is_own_format
 from tracker.sources.replay import load_replay, replay_into
 
 
@@ -40,7 +42,11 @@ def analyze(path, exercise: str = "auto", min_depth_deg: float = 10.0) -> dict:
     base = PipelineConfig()
     config = replace(base, exercise=exercise, reps=replace(base.reps, min_depth_deg=min_depth_deg))
     pipeline = Pipeline(config)
-    replay_into(pipeline, load_replay(path))
+    if is_own_format(path):
+        replay_into(pipeline, load_replay(path))
+    else:  # a CSV: a long one is parsed by a second process while the pipeline runs
+        for block in csv_blocks(path):
+            pipeline.push(block)
     pipeline.finish()
     return pipeline.summary()
 
