@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 import pytest
-from test_interchange import ACCEPTED, MALFORMED, NEWLINES, _bits, _row, _write
+from test_interchange import ACCEPTED, MALFORMED, NEWLINES, _bits, _row, _write, write_malformed
 
 from tracker import csv_stream
 from tracker.commands.analyze import analyze
@@ -43,12 +43,7 @@ def test_accepted_variants_stream_the_same_samples(tmp_path, small_pieces, case)
 def test_malformed_files_are_refused_as_read_csv_refuses_them(
     tmp_path, small_pieces, case, newline
 ):
-    lines, _line, _words = MALFORMED[case]
-    path = tmp_path / f"{case}.csv"
-    if lines:
-        _write(path, lines, NEWLINES[newline], "\ufeff" if newline == "crlf" else "")
-    else:
-        path.write_bytes(b"")
+    path = write_malformed(tmp_path, case, newline)
     with pytest.raises(InputError) as expected:
         read_csv(path)
     with pytest.raises(InputError) as streamed:

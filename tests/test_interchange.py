@@ -258,15 +258,22 @@ MALFORMED = {
 }
 
 
-@pytest.mark.parametrize("newline", NEWLINES, ids=list(NEWLINES))
-@pytest.mark.parametrize("case", MALFORMED)
-def test_malformed_file_names_the_file_and_line(tmp_path, case, newline):
-    lines, line, words = MALFORMED[case]
+def write_malformed(tmp_path, case: str, newline: str):
+    """The file of a ``MALFORMED`` case, with ``newline``'s line ends (and a BOM with CRLF)."""
+    lines = MALFORMED[case][0]
     path = tmp_path / f"{case}.csv"
     if lines:
         _write(path, lines, NEWLINES[newline], "\ufeff" if newline == "crlf" else "")
     else:
         path.write_bytes(b"")
+    return path
+
+
+@pytest.mark.parametrize("newline", NEWLINES, ids=list(NEWLINES))
+@pytest.mark.parametrize("case", MALFORMED)
+def test_malformed_file_names_the_file_and_line(tmp_path, case, newline):
+    _lines, line, words = MALFORMED[case]
+    path = write_malformed(tmp_path, case, newline)
     with pytest.raises(InputError) as info:
         read_csv(path)
     err = info.value

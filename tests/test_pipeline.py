@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -151,5 +152,5 @@ def test_beyond_the_history_s_reach_results_still_do_not_depend_on_chunking(kind
     else:
         cut = [b for b in whole["balance"] if b["end_reason"] == "longest bout measured"]
         assert len(cut) == 2 and all(235.0 < b["duration_s"] < 241.0 for b in cut)
-        starts_ends = [(b["start_s"], b["end_s"]) for b in whole["balance"]]
-        assert all(e < s for (_, e), (s, _) in zip(starts_ends, starts_ends[1:]))  # no overlap
+        spans = [(b["start_s"], b["end_s"]) for b in whole["balance"]]
+        assert all(end < start for (_, end), (start, _) in pairwise(spans))  # no overlap
