@@ -2,9 +2,10 @@
 
 Over an hour of data ``tracker analyze`` spends about as long parsing the CSV as
 running the pipeline; with a second core the two overlap. Only a file numpy's parser
-can take in pieces is streamed (UTF-8, LF line ends, the seven columns alone, no
-other threads running); every piece passes the reader's checks before it is handed
-on, and at the first that does not, ``read_csv`` reads the file and names the problem.
+can take in pieces is streamed (UTF-8, LF line ends, the seven columns alone), on Linux
+with no other threads running; every piece passes the reader's checks before it is
+handed on, and at the first that does not, ``read_csv`` reads the file and names the
+problem.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -60,7 +62,8 @@ def _data_bytes(path: str) -> tuple[bytes, int] | None:
             return None
     except OSError:
         return None
-    forkable = hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+    # fork only where it is plain and safe: Linux, and no other thread to be cut off
+    forkable = sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
     if not forkable or threading.active_count() > 1:
         return None
     with open(path, "rb") as f:
