@@ -129,10 +129,13 @@ class RepDetector:
                 # decide what of the candidate's start the history still holds.
                 deadline = c.trigger + self._n(self.config.max_down_s)
                 incl = h.window("incl", pos, min(h.end, deadline))
-                stop = self._returning(c, pos, incl)
+                stop, returned = self._returning(c, pos, incl)
                 if stop and incl[:stop].max() > c.bottom_deg:
                     k = int(np.argmax(incl[:stop]))
                     c.bottom, c.bottom_deg = pos + k, float(incl[k])
+                if not returned and stop < len(incl):  # deeper again: look on from there
+                    pos += stop
+                    continue
                 if stop == len(incl) and pos + stop == deadline:
                     self.state.notes.append(
                         f"not a rep: still down after {self.config.max_down_s:.0f} s"
@@ -189,8 +192,10 @@ class RepDetector:
         up = self.history.window("up", first, stop)
         return np.arcsin(np.clip(up @ direction, -1.0, 1.0)) * DEG
 
-    def _returning(self, c: _Candidate, pos: int, incl: np.ndarray) -> int:
-        """Offset in ``incl`` (from sample ``pos``) where the thigh is back at standing.
+    def _returning(self, c: _Candidate, pos: int, incl: np.ndarray) -> tuple[int, bool]:
+        """Offset in ``incl`` (from sample ``pos``) where the thigh is back at standing,
+        and whether it is; else where to look on from (the end of ``incl``, or where the
+        thigh went deeper again after rising, so that pushes cut anywhere agree).
 
         Back below ``standing_deg``; or, once clearly on the way up (the minimum
         depth below the bottom), back within ``standing_deg`` of the standing level
@@ -204,7 +209,7 @@ class RepDetector:
         peak = np.maximum.accumulate(np.maximum(incl, c.bottom_deg))
         rising = np.flatnonzero(incl[:stop] <= peak[:stop] - cfg.min_depth_deg)
         if len(rising) == 0:
-            return stop
+            return stop, stop < len(incl)
         up_from = int(rising[0])
         # The bottom is fixed from here until the thigh goes deeper again.
         deeper = np.flatnonzero(incl[up_from:stop] > peak[up_from])
@@ -214,7 +219,9 @@ class RepDetector:
         home_deg = self._level_before(c, direction) + cfg.standing_deg
         along = self._along(pos + up_from, pos + until, direction)
         home = np.flatnonzero(along <= home_deg)
-        return up_from + int(home[0]) if len(home) else stop
+        if len(home):
+            return up_from + int(home[0]), True
+        return (until, False) if until < stop else (stop, stop < len(incl))
 
     def _direction(self, index: int) -> np.ndarray:
         """Unit direction of the thigh's tilt from standing at a sample (sensor frame)."""
