@@ -81,8 +81,12 @@ async def test_balance_countdown(tmp_path, program_file):
     app = live_app(session, path, tmp_path / "b.trk", speed=20.0)
     shots = Screenshots(app)
     await run_live(app, shots)
-    left = [v.coach.balance_left_s for v in shots.posted if v.coach.balance is not None]
-    assert left[0] > 55.0 and np.all(np.diff(left) <= 0)  # counts down from a minute
+    counting = [v.coach for v in shots.posted if v.coach.balance is not None]
+    left = np.array([c.balance_left_s for c in counting])
+    elapsed = np.array([c.balance.elapsed_s for c in counting])
+    # Counts down from a minute, however late a busy machine posts the first view.
+    assert np.allclose(left, np.maximum(60.0 - elapsed, 0.0)) and elapsed[0] < 20.0
+    assert np.all(np.diff(left) <= 0)
     on_leg = [f for f in shots.frames if f["label"].startswith("on one leg")]
     assert on_leg and all(f["balance"] for f in on_leg)
     seconds = [int(m) * 60 + int(s) for m, s in (f["big"].split(":") for f in on_leg)]
