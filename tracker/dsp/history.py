@@ -45,9 +45,13 @@ class History:
         """Samples ``first`` (inclusive) to ``stop`` (exclusive), clipped to what is held."""
         first = max(first, self.start)
         stop = min(stop, self.end)
+        column = self._columns[name]
         if stop <= first:
-            return self._columns[name][:0].copy()
-        return self._columns[name][np.arange(first, stop) % self.capacity]
+            return column[:0].copy()
+        at, n = first % self.capacity, stop - first
+        if at + n <= self.capacity:
+            return column[at : at + n].copy()
+        return np.concatenate([column[at:], column[: at + n - self.capacity]])
 
     def at(self, name: str, index: int):
         return self._columns[name][index % self.capacity]

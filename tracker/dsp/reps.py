@@ -10,6 +10,7 @@ body) just after it, and came from extension just before it; a squat never does.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -101,6 +102,7 @@ class RepDetector:
         # (confirmation sample, depth, tilt direction, counted) of every rep and stride:
         # they all move along the flexion axis, from which "forward" is known.
         self.directions: list[tuple[int, float, np.ndarray, bool]] = []
+        self._scatter: list = []  # running sums of depth * d d^T over `directions`
         cfg = self.config
         self._speed_sos = butter(2, cfg.smooth_cutoff_hz, fs=rate_hz, output="sos")
         self._path_sos = butter(2, cfg.wobble_path_cutoff_hz, fs=rate_hz, output="sos")
@@ -172,11 +174,14 @@ class RepDetector:
         The axis is the principal direction of their tilts (strides swing both ways
         along it); its sign is the counted reps' (a squat flexes).
         """
-        seen = [e for e in self.directions if before is None or e[0] < before]
-        if not seen:
+        # Confirmed in order: those before a sample are a prefix.
+        n = len(self.directions)
+        if before is not None:
+            n = bisect_left([e[0] for e in self.directions], before)
+        if n == 0:
             return None
-        scatter = sum(depth * np.outer(d, d) for _, depth, d, _ in seen)
-        axis = np.linalg.eigh(scatter)[1][:, -1]
+        seen = self.directions[:n]
+        axis = np.linalg.eigh(self._scatter[n - 1])[1][:, -1]
         sign = sum(depth * float(d @ axis) for _, depth, d, counted in seen if counted)
         return -axis if sign < 0 else axis
 
@@ -300,7 +305,7 @@ class RepDetector:
             self.state.notes.append(
                 f"not a rep: the thigh went {-behind:.0f}° behind standing (a walking stride)"
             )
-            self.directions.append((confirmed, c.bottom_deg, self._excursion(start, c), False))
+            self._add_direction(confirmed, c.bottom_deg, self._excursion(start, c), False)
             return None
         # Depth is counted from the standing level just before, in the rep's own plane:
         # standing on one leg already tilts the thigh sideways, and a wobble on top of
@@ -333,8 +338,13 @@ class RepDetector:
             reported_s=float(h.at("t", min(c.end + self._n(cfg.confirm_s), h.end - 1))),
         )
         self._reps.append(rep)
-        self.directions.append((confirmed, c.bottom_deg, self._excursion(start, c), True))
+        self._add_direction(confirmed, c.bottom_deg, self._excursion(start, c), True)
         return rep
+
+    def _add_direction(self, confirmed: int, depth: float, d: np.ndarray, counted: bool) -> None:
+        previous = self._scatter[-1] if self._scatter else 0  # as sum() starts
+        self._scatter.append(previous + depth * np.outer(d, d))
+        self.directions.append((confirmed, depth, d, counted))
 
     def _excursion(self, start: int, c: _Candidate) -> np.ndarray:
         """Unit direction the thigh moved from its posture at the start to the bottom.
