@@ -21,9 +21,7 @@ from tracker.dsp.reps import RepConfig, RepDetector
 from tracker.dsp.resample import UniformResampler
 from tracker.dsp.sit_to_stand import RiseConfig, RiseDetector
 from tracker.frames import angle_deg, perpendicular_basis, thigh_basis, unit
-from tracker.types import BalanceBout, ImuBlock, Rep, RepSet, Stand, Update
-
-EXERCISES = ("auto", "squat", "balance", "sit_to_stand")
+from tracker.types import EXERCISES, BalanceBout, ImuBlock, Rep, RepSet, Stand, Update
 
 
 @dataclass(frozen=True)

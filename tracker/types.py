@@ -128,6 +128,8 @@ class RepSet:
         return _rounded(asdict(self))
 
 
+EXERCISES = ("auto", "squat", "balance", "sit_to_stand")  # what a whole recording can be
+
 SWAY_FIELDS = (  # a bout's sway measures, as named in results and reports
     "sway_rms_deg",
     "sway_path_deg",

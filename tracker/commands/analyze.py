@@ -8,9 +8,8 @@ import sys
 from dataclasses import replace
 
 from tracker.csv_stream import csv_blocks
-from tracker.pipeline import EXERCISES, Pipeline, PipelineConfig
 from tracker.recording import is_own_format
-from tracker.sources.replay import load_replay, replay_into
+from tracker.types import EXERCISES
 
 
 def register(subparsers) -> None:
@@ -39,6 +38,11 @@ def register(subparsers) -> None:
 
 def analyze(path, exercise: str = "auto", min_depth_deg: float = 10.0) -> dict:
     """Run the pipeline over a whole recording; return the contract's summary."""
+    # Imported here, not at the top: every command's parser is built at start-up,
+    # and scipy takes a second to load.
+    from tracker.pipeline import Pipeline, PipelineConfig
+    from tracker.sources.replay import load_replay, replay_into
+
     base = PipelineConfig()
     config = replace(base, exercise=exercise, reps=replace(base.reps, min_depth_deg=min_depth_deg))
     pipeline = Pipeline(config)

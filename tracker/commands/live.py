@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tracker.errors import DeviceError, InputError, RecordingError, TrackerError
-from tracker.pipeline import PipelineConfig
 from tracker.programs import LEGS, get_program, load_programs, user_dir
 
 DEFAULT_PROGRAM = "hip-rehab"
@@ -147,6 +146,8 @@ def build(args, session=None):
 
         async def open_source():
             return await _ble_source(args.device, args.profile)
+
+    from tracker.pipeline import PipelineConfig  # scipy: loaded only for a session
 
     base = PipelineConfig()
     config = replace(base, reps=replace(base.reps, min_depth_deg=args.min_depth))
