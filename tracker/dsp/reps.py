@@ -58,6 +58,7 @@ class _Candidate:
     trigger: int  # first sample at or beyond the minimum depth
     bottom: int
     bottom_deg: float
+    rising: bool = False  # clearly on the way up from `bottom` as the last push ended
     returned: int | None = None  # first sample back below standing
     direction: np.ndarray | None = None  # unit tilt direction at the bottom (sensor frame)
     baseline_deg: float = 0.0  # standing level along `direction` before the rep
@@ -211,21 +212,26 @@ class RepDetector:
         cfg = self.config
         back = np.flatnonzero(incl < cfg.standing_deg)
         stop = int(back[0]) if len(back) else len(incl)
-        peak = np.maximum.accumulate(np.maximum(incl, c.bottom_deg))
-        rising = np.flatnonzero(incl[:stop] <= peak[:stop] - cfg.min_depth_deg)
-        if len(rising) == 0:
-            return stop, stop < len(incl)
-        up_from = int(rising[0])
+        if c.rising:  # on the way up already: it stays so until the thigh goes deeper
+            up_from, top = 0, c.bottom_deg
+        else:
+            peak = np.maximum.accumulate(np.maximum(incl, c.bottom_deg))
+            rising = np.flatnonzero(incl[:stop] <= peak[:stop] - cfg.min_depth_deg)
+            if len(rising) == 0:
+                return stop, stop < len(incl)
+            up_from = int(rising[0])
+            top = float(peak[up_from])
         # The bottom is fixed from here until the thigh goes deeper again.
-        deeper = np.flatnonzero(incl[up_from:stop] > peak[up_from])
+        deeper = np.flatnonzero(incl[up_from:stop] > top)
         until = up_from + int(deeper[0]) if len(deeper) else stop
-        bottom = c.bottom if peak[up_from] == c.bottom_deg else pos + int(np.argmax(incl[:up_from]))
+        bottom = c.bottom if top == c.bottom_deg else pos + int(np.argmax(incl[:up_from]))
         direction = self._direction(bottom)
         home_deg = self._level_before(c, direction) + cfg.standing_deg
         along = self._along(pos + up_from, pos + until, direction)
         home = np.flatnonzero(along <= home_deg)
         if len(home):
             return up_from + int(home[0]), True
+        c.rising = until == stop  # went deeper: look afresh from there
         return (until, False) if until < stop else (stop, stop < len(incl))
 
     def _direction(self, index: int) -> np.ndarray:
