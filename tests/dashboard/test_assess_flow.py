@@ -15,7 +15,9 @@ import pytest
 
 from tracker.cli import main
 from tracker.clinic.protocols import load_protocol_file, shipped_dir
+from tracker.dashboard.assess_app import AssessTick
 from tracker.dashboard.assess_person import SimulatedPerson
+from tracker.dashboard.assess_widgets import AssessTopBar
 from tracker.history import History
 
 from .assess_helpers import Watch, assess_app, protocol_dir, short_stance
@@ -191,3 +193,16 @@ async def test_five_times_sit_to_stand_with_a_redo(tmp_path, capsys):
     assert c["trials_counted"] == 1 and c["best"] == pytest.approx(second["value"], abs=1e-3)
     assert row[2] == f"{c['best']:.1f} s"
     assert c["norm"]["verdict"]  # compared with the published age norm
+
+
+async def test_a_view_arriving_while_a_screen_is_taken_down_is_skipped(tmp_path):
+    """Closing the app removes a screen's widgets while the sensor's views still arrive."""
+    app = assess_app(tmp_path / "h.sqlite3", "--simulate", protocols=protocol_dir(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.ready and app.view is not None
+        await screen.query_one(AssessTopBar).remove()
+        app.post_message(AssessTick(app.view))
+        await pilot.pause()
+        assert app.is_running and app.screen is screen  # nothing raised, still there

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.message import Message
 
 from tracker.dashboard.assess import report_path
@@ -199,7 +200,10 @@ class AssessApp(App):
         self.view = message.view
         for screen in self.screen_stack:
             if hasattr(screen, "show") and getattr(screen, "ready", False):
-                screen.show(message.view)
+                try:
+                    screen.show(message.view)
+                except NoMatches:  # its widgets are gone already: the app is closing
+                    continue
         self.displayed(message.view)
 
     def displayed(self, view: AssessView) -> None:
