@@ -15,13 +15,19 @@ import os
 import signal
 import sys
 import threading
-import warnings
 from collections.abc import Iterator
 from contextlib import closing
 
 import numpy as np
 
-from tracker.interchange import COLUMNS, _open_text, _read_preamble, _valid, read_csv
+from tracker.interchange import (
+    COLUMNS,
+    _open_text,
+    _read_preamble,
+    _valid,
+    loadtxt_or_none,
+    read_csv,
+)
 from tracker.types import ImuBlock
 
 STREAM_FROM_BYTES = 8_000_000  # below this a second process costs more than it saves
@@ -129,10 +135,5 @@ def _pieces(raw: bytes, start: int) -> Iterator[bytes]:
 
 
 def _loadtxt(piece: bytes) -> np.ndarray | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
-            table = np.loadtxt(io.BytesIO(piece), delimiter=",", comments=None, ndmin=2)
-    except ValueError:
-        return None
-    return table if table.shape[1] == len(COLUMNS) else None
+    table = loadtxt_or_none(io.BytesIO(piece))
+    return table if table is not None and table.shape[1] == len(COLUMNS) else None

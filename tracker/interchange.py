@@ -203,18 +203,8 @@ def _check_header(line: str, path: str, lineno: int) -> list[str]:
 def _fast_parse(f, path, encoding, names, header_line) -> np.ndarray | None:
     """numpy's C parser on the rest of ``f``; None when it cannot take the file as it is."""
     extra = len(names) > len(COLUMNS)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
-            data = np.loadtxt(
-                f,
-                delimiter=",",
-                comments=None,
-                ndmin=2,
-                dtype=np.float64,
-                usecols=range(len(COLUMNS)) if extra else None,
-            )
-    except ValueError:  # also UnicodeDecodeError
+    data = loadtxt_or_none(f, usecols=range(len(COLUMNS)) if extra else None)
+    if data is None:
         return None
     if data.size == 0:
         return np.empty((0, len(COLUMNS)))
@@ -223,6 +213,19 @@ def _fast_parse(f, path, encoding, names, header_line) -> np.ndarray | None:
     if extra and not _field_counts_match(path, encoding, header_line, len(names)):
         return None
     return data
+
+
+def loadtxt_or_none(source, usecols=None) -> np.ndarray | None:
+    """numpy's C parser on data lines (text or bytes), as a 2-D float table; None when
+    it refuses them (the line-by-line pass then names the problem)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
+            return np.loadtxt(
+                source, delimiter=",", comments=None, ndmin=2, dtype=np.float64, usecols=usecols
+            )
+    except ValueError:  # also UnicodeDecodeError
+        return None
 
 
 def _field_counts_match(path: str, encoding: str, header_line: int, n_fields: int) -> bool:
