@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.signal import butter, sosfiltfilt
 
-from tracker.dsp.filters import Lowpass, RunLength, WindowDispersion
+from tracker.dsp.filters import Lowpass, RunLength, WindowDispersion, ZeroPhase
 from tracker.dsp.resample import UniformResampler
 
 
@@ -48,6 +49,19 @@ def test_window_dispersion_matches_direct_computation():
         w = xy[k - 39 : k + 1]
         direct = np.sqrt(np.mean(np.sum((w - w.mean(axis=0)) ** 2, axis=1)))
         assert level[k] == pytest.approx(direct, rel=1e-9)
+
+
+@pytest.mark.parametrize("order", [1, 2, 4])
+@pytest.mark.parametrize("shape", [(None,), (None, 3)])
+def test_zero_phase_is_sosfiltfilt_exactly(order, shape):
+    sos = butter(order, 3.0, fs=100.0, output="sos")
+    zero_phase = ZeroPhase(sos)
+    rng = np.random.default_rng(order)
+    for n in (zero_phase.padlen + 1, 250):
+        x = rng.normal(size=tuple(n if d is None else d for d in shape))
+        np.testing.assert_array_equal(zero_phase(x), sosfiltfilt(sos, x, axis=0))
+    with pytest.raises(ValueError):
+        zero_phase(np.zeros(zero_phase.padlen))
 
 
 def test_run_length_counts_consecutive_true():

@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import butter
 
-from tracker.dsp.filters import Lowpass, RunLength, WindowDispersion
+from tracker.dsp.filters import Lowpass, RunLength, WindowDispersion, ZeroPhase
 from tracker.dsp.history import History
 from tracker.dsp.sway import sway_measures
 from tracker.frames import perpendicular_basis, unit
@@ -77,8 +77,10 @@ class BoutDetector:
         self._level = WindowDispersion(self._n(cfg.level_window_s))
         self._lean = Lowpass(cfg.lean_tau_s, 1.0 / rate_hz)
         self._held_lean = Lowpass(cfg.hold_tau_s, 1.0 / rate_hz)
-        self._settle_sos = butter(2, cfg.settle_lowpass_hz, fs=rate_hz, output="sos")
-        self._measure_sos = butter(4, cfg.measure_lowpass_hz, fs=rate_hz, output="sos")
+        self._settle = ZeroPhase(butter(2, cfg.settle_lowpass_hz, fs=rate_hz, output="sos"))
+        self._measure_lowpass = ZeroPhase(
+            butter(4, cfg.measure_lowpass_hz, fs=rate_hz, output="sos")
+        )
         # forward(before=index) -> unit flexion direction known by then, or None
         self._forward = forward
         self._next = start
@@ -197,8 +199,8 @@ class BoutDetector:
             return None
         stance = up[first : last + 1]
         traj = self._trajectory(stance)
-        if len(traj) > 27:  # sosfiltfilt's padding needs a few dozen samples
-            traj = sosfiltfilt(self._measure_sos, traj, axis=0)
+        if len(traj) > self._measure_lowpass.padlen:
+            traj = self._measure_lowpass(traj)
         m = sway_measures(traj, self.rate_hz)
         t_first, t_last = float(h.at("t", lo + first)), float(h.at("t", lo + last))
         return BalanceBout(
@@ -224,7 +226,7 @@ class BoutDetector:
 
     def _settled(self, up: np.ndarray, opened: int, end: int) -> tuple[int, int]:
         """First and last sample of the settled stance within ``up`` (see the module doc)."""
-        slow = sosfiltfilt(self._settle_sos, np.degrees(up @ self._basis.T), axis=0)
+        slow = self._settle(np.degrees(up @ self._basis.T))
         stance_at = np.median(slow[opened : end + 1], axis=0)
         size = float(np.linalg.norm(stance_at))
         standing = np.linalg.norm(slow, axis=1) <= 0.25 * size

@@ -14,8 +14,9 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import butter
 
+from tracker.dsp.filters import ZeroPhase
 from tracker.dsp.history import History
 from tracker.dsp.smoothness import ldlj, sparc
 from tracker.frames import DEG, unit
@@ -105,8 +106,8 @@ class RepDetector:
         self.directions: list[tuple[int, float, np.ndarray, bool]] = []
         self._scatter: list = []  # running sums of depth * d d^T over `directions`
         cfg = self.config
-        self._speed_sos = butter(2, cfg.smooth_cutoff_hz, fs=rate_hz, output="sos")
-        self._path_sos = butter(2, cfg.wobble_path_cutoff_hz, fs=rate_hz, output="sos")
+        self._smooth_speed = ZeroPhase(butter(2, cfg.smooth_cutoff_hz, fs=rate_hz, output="sos"))
+        self._path = ZeroPhase(butter(2, cfg.wobble_path_cutoff_hz, fs=rate_hz, output="sos"))
 
     def _n(self, seconds: float) -> int:
         return max(1, round(seconds * self.rate_hz))
@@ -380,8 +381,8 @@ class RepDetector:
         rate = h.window("rate", lo, hi)
         up = h.window("up", lo, hi)
         inner = slice(start - lo, c.end + 1 - lo)
-        if len(rate) > 12:  # sosfiltfilt pads a dozen samples at each end
-            rate = sosfiltfilt(self._speed_sos, rate, axis=0)
+        if len(rate) > self._smooth_speed.padlen:
+            rate = self._smooth_speed(rate)
         speed = np.linalg.norm(rate[inner], axis=1)
         side = unit(np.cross(self.up_axis, c.direction))
         frontal = np.arcsin(np.clip(up @ side, -1.0, 1.0)) * DEG
@@ -391,8 +392,8 @@ class RepDetector:
         incl = h.window("incl", lo, hi)
         basis = np.column_stack([np.ones_like(incl), incl, incl**2])
         frontal = frontal - basis @ np.linalg.lstsq(basis[inner], frontal[inner], rcond=None)[0]
-        if len(frontal) > 12:
-            frontal = frontal - sosfiltfilt(self._path_sos, frontal)
+        if len(frontal) > self._path.padlen:
+            frontal = frontal - self._path(frontal)
         shake = frontal[inner]
         return speed, float(np.sqrt(np.mean(shake**2))) if len(shake) else 0.0
 

@@ -77,10 +77,11 @@ class UniformResampler:
         fp = np.vstack([self._tail_v, values])
         dx = np.diff(xp)
         hole = self._holes(dx)
+        edge = self._edge(dx)
 
         # Grid points wait at the first hole whose far side has not fully arrived (as
         # far as that hole looks: short holes, the common kind, hold the output least).
-        pending = np.flatnonzero(hole & (xp[1:] + self._edge(dx) > xp[-1]))
+        pending = np.flatnonzero(hole & (xp[1:] + edge > xp[-1]))
         limit = xp[pending[0]] if len(pending) else xp[-1]
         self._keep_tail(xp, fp, dx, limit)
 
@@ -104,7 +105,7 @@ class UniformResampler:
         doubt = np.zeros(out.shape)
         for k in np.unique(i[hole[i]]):  # i is sorted: each hole's grid points are a run
             at = slice(*np.searchsorted(i, [k, k + 1], "left"))
-            out[at], doubt[at] = self._bridge(t_grid[at], k, xp, fp)
+            out[at], doubt[at] = self._bridge(t_grid[at], k, xp, fp, float(edge[k]))
         return t_grid, out, restart, doubt
 
     def held(self):
@@ -122,12 +123,14 @@ class UniformResampler:
         t = t[(t >= xp[0]) & (t <= xp[-1])]
         return t, np.column_stack([np.interp(t, xp, v) for v in self._tail_v.T])
 
-    def _bridge(self, t, k, xp, fp):
-        """Values in hole ``k`` (between samples k and k+1), and the doubt about them."""
+    def _bridge(self, t, k, xp, fp, edge):
+        """Values in hole ``k`` (between samples k and k+1), and the doubt about them.
+
+        ``edge``: how far to look either side of the hole (``_edge`` of its length).
+        """
         x0, x1 = xp[k], xp[k + 1]
         s = ((t - x0) / (x1 - x0))[:, None]
         v0, v1 = fp[k], fp[k + 1]
-        edge = float(self._edge(x1 - x0))
         # The samples within ``edge`` before the hole and after it (xp is sorted).
         lo0, lo1 = np.searchsorted(xp, [x0 - edge, x1], "left")
         hi0, hi1 = np.searchsorted(xp, [x0, x1 + edge], "right")
@@ -136,7 +139,7 @@ class UniformResampler:
         # The slow course through the hole: a quadratic fitted to both sides together
         # (a swing's hump, over which a shake averages out); the edge values relax onto
         # it. How far the samples stray from it is the doubt about the guess.
-        course, (residual, _) = _quadratic(xp[near] - x0, fp[near])
+        course, (residual, total) = _quadratic(xp[near] - x0, fp[near])
 
         def trend(at):
             return course[0] + np.outer(at, course[1]) + np.outer(at**2, course[2])
@@ -150,7 +153,7 @@ class UniformResampler:
         values = relaxed
         # Judged per vector (each group of channels: x, y, z), with norms, so that
         # turning the sensor frame changes no decision.
-        spread = self._group_sum(np.var(fp[near], axis=0)) ** 0.5
+        spread = self._group_sum(total / len(near)) ** 0.5  # the variance's norm
         stray = self._group_sum(residual / len(near)) ** 0.5
         if min(len(before), len(after)) >= self.FIT and x1 - x0 <= self.cubic_max_s:
             # Predictable across the hole? Quadratics fitted on each side must agree
@@ -204,17 +207,17 @@ class UniformResampler:
         before = np.concatenate([np.full(self.RECENT, np.nan), self._recent, dx])
         windows = np.lib.stride_tricks.sliding_window_view(before, self.RECENT)
         windows = windows[len(self._recent) : len(self._recent) + len(dx)]
-        hole = np.zeros(len(dx), dtype=bool)
-        # Only the stream's first few intervals lack a full window before them.
+        # The median is at least the smallest interval: only an interval over the ratio
+        # times that can be a hole, so the medians are taken for those alone. Only the
+        # stream's first few intervals lack a full window before them.
         full = ~np.isnan(windows[:, 0])
-        usual = np.empty(len(dx))
-        usual[full] = np.median(windows[full], axis=1)
-        partial = np.flatnonzero(~full & ~np.isnan(windows[:, -1]))
+        maybe = (dx <= self.max_gap_s) & ~(dx <= self.hole_ratio * windows.min(axis=1))
+        at = np.flatnonzero(maybe & full)
+        usual = np.full(len(dx), np.inf)
+        usual[at] = np.median(windows[at], axis=1)
+        partial = np.flatnonzero(maybe & ~full & ~np.isnan(windows[:, -1]))
         usual[partial] = [np.nanmedian(w) for w in windows[partial]]
-        known = full
-        known[partial] = True
-        hole[known] = (dx[known] > self.hole_ratio * usual[known]) & (dx[known] <= self.max_gap_s)
-        return hole
+        return dx > self.hole_ratio * usual
 
     def _restarts(self, inside_gap: np.ndarray) -> np.ndarray:
         """Flag the first kept point after skipped ones (possibly skipped in an earlier push)."""
@@ -232,7 +235,10 @@ def _quadratic(x: np.ndarray, y: np.ndarray):
     Returns the coefficients (rows c0, c1, c2) and, per column, the residual and the
     total sums of squares (about the mean) from which the fit's R² follows.
     """
-    design = np.column_stack([np.ones_like(x), x, x**2])
+    design = np.empty((len(x), 3))
+    design[:, 0] = 1.0
+    design[:, 1] = x
+    design[:, 2] = x**2
     coef = np.linalg.solve(design.T @ design, design.T @ y)  # normal equations: 3 x 3
     residual = np.sum((y - design @ coef) ** 2, axis=0)
     total = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
