@@ -40,17 +40,40 @@ import numpy as np
 DEG = 180.0 / np.pi
 
 
+def row_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.sum(a * b, axis=-1)`` with the same bits, several times faster on (n, 3) rows.
+
+    numpy reduces a short last axis slowly; adding its columns in order is what it
+    computes, without the overhead.
+    """
+    total = a[..., 0] * b[..., 0]
+    for i in range(1, max(np.shape(a)[-1], np.shape(b)[-1])):
+        total = total + a[..., i] * b[..., i]
+    return total
+
+
+def row_max(a: np.ndarray) -> np.ndarray:
+    """``np.max(a, axis=-1)`` (NaN included), column by column: the same, faster."""
+    top = a[..., 0]
+    for i in range(1, a.shape[-1]):
+        top = np.maximum(top, a[..., i])
+    return top
+
+
+def norm(v: np.ndarray) -> np.ndarray:
+    """Length of each row: ``np.linalg.norm(v, axis=-1)``, the same bits, faster."""
+    return np.sqrt(row_dot(v, v))
+
+
 def unit(v: np.ndarray) -> np.ndarray:
     """Rows of ``v`` scaled to unit length (zero rows stay zero)."""
-    norm = np.linalg.norm(v, axis=-1, keepdims=True)
-    return np.divide(v, norm, out=np.zeros_like(v, dtype=np.float64), where=norm > 0)
+    length = norm(v)[..., np.newaxis]
+    return np.divide(v, length, out=np.zeros_like(v, dtype=np.float64), where=length > 0)
 
 
 def angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Angle between unit vectors, row by row, in degrees (robust near 0° and 180°)."""
-    cross = np.linalg.norm(np.cross(a, b), axis=-1)
-    dot = np.sum(a * b, axis=-1)
-    return np.arctan2(cross, dot) * DEG
+    return np.arctan2(norm(np.cross(a, b)), row_dot(a, b)) * DEG
 
 
 def perpendicular_basis(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

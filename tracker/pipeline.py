@@ -20,7 +20,7 @@ from tracker.dsp.orientation import OrientationConfig, TiltEstimator
 from tracker.dsp.reps import RepConfig, RepDetector
 from tracker.dsp.resample import UniformResampler
 from tracker.dsp.sit_to_stand import RiseConfig, RiseDetector
-from tracker.frames import angle_deg, perpendicular_basis, thigh_basis, unit
+from tracker.frames import angle_deg, perpendicular_basis, row_max, thigh_basis, unit
 from tracker.types import EXERCISES, BalanceBout, ImuBlock, Rep, RepSet, Stand, Update
 
 
@@ -157,7 +157,7 @@ class Pipeline:
             rate=tilt.rate,
             still=tilt.still,
             incl=np.full(len(t), np.nan),
-            guessed=doubt.any(axis=1),  # bridged across lost packets, not measured
+            guessed=row_max(doubt != 0),  # bridged across lost packets, not measured
         )
         if self.up_axis is None:
             self._try_calibrate(first, tilt.still)

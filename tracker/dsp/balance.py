@@ -26,7 +26,7 @@ from scipy.signal import butter
 from tracker.dsp.filters import Lowpass, RunLength, WindowDispersion, ZeroPhase
 from tracker.dsp.history import History
 from tracker.dsp.sway import sway_measures
-from tracker.frames import perpendicular_basis, unit
+from tracker.frames import norm, perpendicular_basis, unit
 from tracker.types import BalanceBout, BalanceLive
 
 
@@ -102,8 +102,8 @@ class BoutDetector:
         self._next = h.end
         tilt = np.degrees(up @ self._basis.T)  # small-angle tilt from standing, two axes
         level = self._level(tilt)
-        lean = np.linalg.norm(self._lean(tilt), axis=1)
-        held = np.linalg.norm(self._held_lean(tilt), axis=1)
+        lean = norm(self._lean(tilt))
+        held = norm(self._held_lean(tilt))
         # Judged on the smoothed tilt: large sway on a lean briefly passes 10° and more.
         upright = lean < self.config.upright_deg
         bouts = self._advance(first, level, lean, held, upright)
@@ -229,8 +229,8 @@ class BoutDetector:
         slow = self._settle(np.degrees(up @ self._basis.T))
         stance_at = np.median(slow[opened : end + 1], axis=0)
         size = float(np.linalg.norm(stance_at))
-        standing = np.linalg.norm(slow, axis=1) <= 0.25 * size
-        at_stance = np.linalg.norm(slow - stance_at, axis=1) <= 0.5 * size
+        standing = norm(slow) <= 0.25 * size
+        at_stance = norm(slow - stance_at) <= 0.5 * size
         middle = (opened + end) // 2
         half = self._n(self.config.shift_half_s)
         before = np.flatnonzero(standing[:middle])

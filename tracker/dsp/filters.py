@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import lfilter, sosfilt, sosfilt_zi
 
+from tracker.frames import row_dot
+
 
 class Lowpass:
     """First-order IIR lowpass (exponential moving average) over the columns of a signal.
@@ -134,10 +136,10 @@ class WindowDispersion:
         self._behind = np.zeros((window, 3))  # running sums of the last `window` samples
 
     def __call__(self, xy: np.ndarray) -> np.ndarray:
-        sums = self._sums(np.column_stack([xy, np.sum(xy**2, axis=1)]))
+        sums = self._sums(np.column_stack([xy, row_dot(xy, xy)]))
         history = np.vstack([self._behind, sums])
         self._behind = history[-self.window :]
         diff = sums - history[: len(sums)]
         mean = diff[:, :2] / self.window
-        variance = diff[:, 2] / self.window - np.sum(mean**2, axis=1)
+        variance = diff[:, 2] / self.window - row_dot(mean, mean)
         return np.sqrt(np.maximum(variance, 0.0))

@@ -25,6 +25,7 @@ import numpy as np
 
 from tracker.dsp import quaternion as quat
 from tracker.dsp.filters import Lowpass, RunLength
+from tracker.frames import norm, row_dot, row_max
 from tracker.types import GRAVITY_M_S2
 
 
@@ -159,16 +160,16 @@ class TiltEstimator:
         # can take over, as it cannot while walking or in a fast rep.
         keep = np.where(restart, 0.0, 1.0)
         if doubt is not None and doubt.any():
-            guessed = np.linalg.norm(doubt, axis=1) > 0
-            speed = np.linalg.norm(rate, axis=1)
+            guessed = norm(doubt) > 0
+            speed = norm(rate)
             slow = speed / (1.0 + (speed / cfg.trust_rate_rad_s) ** 2)
-            missed = np.linalg.norm(doubt, axis=1) + np.where(guessed, slow, 0.0)
+            missed = norm(doubt) + np.where(guessed, slow, 0.0)
             keep *= 0.5 ** (np.degrees(missed) * self.dt_s / cfg.hole_forget_deg)
         fixed = quat.rotate(q, acc.T).T  # accelerometer in the first sample's frame
         trust = self._trust(acc, fixed, rate, keep)
         gravity = self._filter_forgetting(self._gravity, fixed * trust[:, None], keep)
         up = quat.rotate(quat.conjugate(q), gravity.T).T
-        up /= np.linalg.norm(up, axis=1, keepdims=True)
+        up /= norm(up)[:, np.newaxis]
         return Tilt(up=up, rate=rate, still=still, accel_trust=trust)
 
     def _trust(self, acc, fixed, rate, keep) -> np.ndarray:
@@ -181,16 +182,14 @@ class TiltEstimator:
         """
         cfg = self.config
         reference = self._filter_forgetting(self._reference, fixed, keep)
-        cosine = np.sum(fixed * reference, axis=1) / (
-            np.linalg.norm(fixed, axis=1) * np.linalg.norm(reference, axis=1) + 1e-12
-        )
+        cosine = row_dot(fixed, reference) / (norm(fixed) * norm(reference) + 1e-12)
         off_deg = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
-        acc_off = np.linalg.norm(acc, axis=1) - GRAVITY_M_S2
+        acc_off = norm(acc) - GRAVITY_M_S2
         trust = np.exp(
             -0.5 * (acc_off / cfg.trust_acc_sigma_m_s2) ** 2
             - 0.5 * (off_deg / cfg.trust_angle_deg) ** 2
         )
-        return trust / (1.0 + (np.linalg.norm(rate, axis=1) / cfg.trust_rate_rad_s) ** 2)
+        return trust / (1.0 + (norm(rate) / cfg.trust_rate_rad_s) ** 2)
 
     def _tilting(self, acc: np.ndarray) -> np.ndarray:
         """The rotation rate that tilts the sensor, as the accelerometer sees it (rad/s).
@@ -200,7 +199,7 @@ class TiltEstimator:
         frame turns with the same tilt, so ``(dĝ/dt) × ĝ`` is subtracted first.
         """
         direction = self._acc_direction(acc)
-        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+        direction /= norm(direction)[:, np.newaxis]
         if len(direction) == 0:
             return np.zeros((0, 3))
         before = direction[:1] if self._previous_direction is None else self._previous_direction
@@ -214,11 +213,11 @@ class TiltEstimator:
         gyro_mean = self._gyro_mean(gyr)
         gyro_var = self._gyro_square(gyr**2) - gyro_mean**2
         acc_var = self._acc_square(acc**2) - self._acc_mean(acc) ** 2
-        acc_norm = np.linalg.norm(acc, axis=1)
+        acc_norm = norm(acc)
         still = (
-            (gyro_var.max(axis=1) < cfg.still_gyro_std_rad_s**2)
-            & (acc_var.max(axis=1) < cfg.still_acc_std_m_s2**2)
-            & (np.linalg.norm(gyr, axis=1) < cfg.still_max_rate_rad_s)
+            (row_max(gyro_var) < cfg.still_gyro_std_rad_s**2)
+            & (row_max(acc_var) < cfg.still_acc_std_m_s2**2)
+            & (norm(gyr) < cfg.still_max_rate_rad_s)
             & (np.abs(acc_norm - GRAVITY_M_S2) < cfg.still_acc_tolerance_m_s2)
         )
         return still, gyro_mean

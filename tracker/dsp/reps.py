@@ -19,7 +19,7 @@ from scipy.signal import butter
 from tracker.dsp.filters import ZeroPhase
 from tracker.dsp.history import History
 from tracker.dsp.smoothness import ldlj, sparc
-from tracker.frames import DEG, unit
+from tracker.frames import DEG, norm, unit
 from tracker.types import Rep, RepSet
 
 
@@ -383,7 +383,7 @@ class RepDetector:
         inner = slice(start - lo, c.end + 1 - lo)
         if len(rate) > self._smooth_speed.padlen:
             rate = self._smooth_speed(rate)
-        speed = np.linalg.norm(rate[inner], axis=1)
+        speed = norm(rate[inner])
         side = unit(np.cross(self.up_axis, c.direction))
         frontal = np.arcsin(np.clip(up @ side, -1.0, 1.0)) * DEG
         # Sideways motion that follows the squat itself (the knee drifting in as it
