@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from tracker.types import ImuBlock
 STREAM_FROM_BYTES = 8_000_000  # below this a second process costs more than it saves
 CHUNK_BYTES = 1 << 20  # about 8000 samples: the pipeline starts after one chunk's parse
 _ROW_BYTES = len(COLUMNS) * 8
+PIPE_BYTES = 1 << 20  # Linux's limit without privileges; a parsed chunk is about 450 KB
 
 
 def csv_blocks(path) -> Iterator[ImuBlock]:
@@ -93,6 +94,10 @@ def _data_bytes(path: str) -> tuple[bytes, int] | None:
 def _parsed_by_child(raw: bytes, start: int) -> Iterator[np.ndarray | None]:
     """(n, 7) tables of consecutive pieces of ``raw[start:]``, None for one numpy refused."""
     read_end, write_end = os.pipe()
+    import fcntl  # Linux only, as this path is
+
+    with suppress(OSError):  # a whole parsed piece fits: handed over at once, not 64 KB at a time
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
     pid = os.fork()
     if pid == 0:  # the child: parse and hand over, then leave without the parent's cleanup
         os.close(read_end)
