@@ -3,7 +3,8 @@
 Each stage computes every sample with the same floating-point operations whether
 it arrives alone or in a block of thousands: interpolation is elementwise and IIR
 filters run through ``scipy.signal.lfilter`` with their state carried between
-blocks. That makes chunking invariance exact, not approximate.
+blocks. That makes chunking invariance exact, not approximate. ``ZeroPhase`` is
+the one exception: it filters a finished window (a rep, a bout) forward and back.
 """
 
 from __future__ import annotations
