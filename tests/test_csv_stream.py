@@ -85,6 +85,18 @@ def test_stopping_early_leaves_no_process_behind(tmp_path, small_pieces, monkeyp
         os.waitpid(forked[0], os.WNOHANG)
 
 
+def test_a_process_allowed_one_core_reads_the_file_itself(tmp_path, small_pieces, monkeypatch):
+    def no_fork():
+        raise AssertionError("forked with one core to run on")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    rows = [_row(t=f"{i / 100:.2f}") for i in range(500)]
+    path = _write(tmp_path / "long.csv", [HEADER, *rows])
+    blocks = list(csv_stream.csv_blocks(path))
+    assert len(blocks) == 1 and len(blocks[0]) == 500
+
+
 def test_analyze_of_a_streamed_csv_equals_analyze_of_it_whole(tmp_path, monkeypatch):
     session = simulate("squat-workout", seed=3, sets=1)
     path = tmp_path / "s.csv"

@@ -69,8 +69,9 @@ def _data_bytes(path: str) -> tuple[bytes, int] | None:
             return None
     except OSError:
         return None
-    # fork only where it is plain and safe: Linux, and no other thread to be cut off
-    forkable = sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
+    # fork only where it is plain, safe and of use: Linux, no other thread to be cut off,
+    # and a second core this process may run on (not merely one the machine has)
+    forkable = sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) > 1
     if not forkable or threading.active_count() > 1:
         return None
     with open(path, "rb") as f:
