@@ -2,7 +2,7 @@
 
 1. ``tracker analyze`` on one hour of 100 Hz data against a floor measured in the same
    run: a bare Python process that loads the same CSV with numpy and runs one
-   ``sosfiltfilt`` and one ``find_peaks``. Both as fresh processes, best of N.
+   ``sosfiltfilt`` and one ``find_peaks``. Both as fresh processes, taking turns, best of N.
 2. The live cost of ``Pipeline.push`` for 10-sample blocks: median and p99 (µs).
 3. Rep reporting latency after the return to standing, from the simulator's truth.
 """
@@ -46,13 +46,16 @@ def hour_of_workouts(minutes: float) -> ImuBlock:
     return whole.slice(0, int(np.searchsorted(whole.t_s, minutes * 60.0)))
 
 
-def best_of(command: list[str], repeat: int) -> float:
-    times = []
+def best_of_alternating(commands: list[list[str]], repeat: int) -> list[float]:
+    """Each command's best wall time, the commands taking turns: a slow spell of the
+    machine then slows both, not only whichever ran during it."""
+    best = [float("inf")] * len(commands)
     for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for i, command in enumerate(commands):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
 
 
 def analyze_vs_floor(block: ImuBlock, repeat: int) -> None:
@@ -61,9 +64,12 @@ def analyze_vs_floor(block: ImuBlock, repeat: int) -> None:
         write_csv(csv, block)
         floor_script = Path(tmp) / "floor.py"
         floor_script.write_text(FLOOR)
-        floor = best_of([sys.executable, str(floor_script), str(csv)], repeat)
-        analyze = best_of(
-            [sys.executable, "-m", "tracker.cli", "analyze", str(csv), "--json"], repeat
+        floor, analyze = best_of_alternating(
+            [
+                [sys.executable, str(floor_script), str(csv)],
+                [sys.executable, "-m", "tracker.cli", "analyze", str(csv), "--json"],
+            ],
+            repeat,
         )
     minutes = (block.t_s[-1] - block.t_s[0]) / 60.0
     print(f"analyze, {minutes:.0f} min at 100 Hz ({len(block)} samples), best of {repeat}:")
