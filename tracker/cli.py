@@ -9,7 +9,8 @@ import sys
 from tracker import __version__
 from tracker.errors import TrackerError
 
-# Each module has ``register(subparsers)``, which adds its verb(s) and sets ``func``.
+# Each module has ``register(subparsers)``, which adds its verb (the module's name, and
+# any listed in OTHER_VERBS) and sets ``func``.
 COMMAND_MODULES = [
     "tracker.commands.analyze",
     "tracker.commands.simulate",
@@ -22,6 +23,11 @@ COMMAND_MODULES = [
     "tracker.commands.assess",
     "tracker.commands.report",
 ]
+OTHER_VERBS = {"tracker.commands.profiles": ("decode",)}
+
+
+def verbs(module: str) -> tuple[str, ...]:
+    return (module.rsplit(".", 1)[1], *OTHER_VERBS.get(module, ()))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,18 +37,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``: with its verb's module alone when it names one (the
+    others import what they need, which takes time), else with every verb."""
+    verb = next((a for a in argv or () if not a.startswith("-")), None)
+    modules = [m for m in COMMAND_MODULES if verb in verbs(m)] or COMMAND_MODULES
     parser = _Parser(prog="tracker", description=__doc__)
     parser.add_argument("--version", action="version", version=f"tracker {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMAND_MODULES:
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except TrackerError as exc:

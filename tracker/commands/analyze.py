@@ -41,12 +41,13 @@ def analyze(path, exercise: str = "auto", min_depth_deg: float = 10.0) -> dict:
     # Imported here, not at the top: every command's parser is built at start-up,
     # and scipy takes a second to load.
     from tracker.pipeline import Pipeline, PipelineConfig
-    from tracker.sources.replay import load_replay, replay_into
 
     base = PipelineConfig()
     config = replace(base, exercise=exercise, reps=replace(base.reps, min_depth_deg=min_depth_deg))
     pipeline = Pipeline(config)
     if is_own_format(path):
+        from tracker.sources.replay import load_replay, replay_into  # (asyncio: not for a CSV)
+
         replay_into(pipeline, load_replay(path))
     else:  # a CSV: a long one is parsed by a second process while the pipeline runs
         for block in csv_blocks(path):
