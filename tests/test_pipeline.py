@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
 
 from tracker.pipeline import Pipeline, PipelineConfig
-from tracker.sim import simulate
+from tracker.sim import Motion, Mounting, fine_signals, simulate
+from tracker.sim.kinematics import FINE_DT_S, HIP_HEIGHT_M
+from tracker.sim.segment import local_time
+from tracker.sim.shapes import keyframes
 from tracker.types import ImuBlock
 
 
@@ -154,3 +157,31 @@ def test_beyond_the_history_s_reach_results_still_do_not_depend_on_chunking(kind
         assert len(cut) == 2 and all(235.0 < b["duration_s"] < 241.0 for b in cut)
         spans = [(b["start_s"], b["end_s"]) for b in whole["balance"]]
         assert all(end < start for (_, end), (start, _) in pairwise(spans))  # no overlap
+
+
+def _thigh_block(times_s, flex_deg, seed=0) -> ImuBlock:
+    """Ideal 100 Hz readings of a thigh flexing through keyframes, sensor mounted at random."""
+    t = local_time(times_s[-1])
+    n = len(t)
+    motion = Motion(
+        t_s=t,
+        flex_deg=keyframes(t, times_s, flex_deg),
+        frontal_deg=np.zeros(n),
+        rot_deg=np.zeros(n),
+        heading_rad=np.zeros(n),
+        hip_m=np.tile([0.0, 0.0, HIP_HEIGHT_M], (n, 1)),
+    )
+    fine = fine_signals(motion, Mounting.random(np.random.default_rng(seed)))
+    every = round(0.01 / FINE_DT_S)
+    return ImuBlock.from_arrays(fine.t_s[::every], fine.acc[::every], fine.gyr[::every])
+
+
+def test_a_rise_that_pauses_short_of_standing_is_timed_the_same_in_any_pushes():
+    """Seated (thigh flexed 90°), up to 35°, then on slowly past the standing threshold (60°
+    from the seat), which the detector crosses while the thigh is already nearly still."""
+    block = _thigh_block([0, 3, 5, 9, 10, 13, 15, 18], [90, 90, 35, 28, 0, 0, 90, 90])
+    whole = run(block, exercise="sit_to_stand")
+    rises = whole["sit_to_stand"]["rises"]
+    assert len(rises) == 1 and rises[0]["start_s"] == pytest.approx(3.0, abs=0.2)
+    for sizes in ([1], [7], [3, 50]):
+        assert run(block, sizes, exercise="sit_to_stand") == whole, sizes

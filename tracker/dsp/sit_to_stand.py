@@ -38,6 +38,9 @@ class RiseDetector:
         self.config = config or RiseConfig()
         self.history = history
         self.rate_hz = rate_hz
+        # A rise's start is judged on a centred speed, which needs samples past the
+        # crossing into standing: the detector stays this far behind the newest sample.
+        self._half = self._n(0.05)
         self._next = start
         self._seated_since = start  # the last time the thigh was seated
         self._standing_at: int | None = None  # crossed into standing here; end not yet found
@@ -51,18 +54,20 @@ class RiseDetector:
     def update(self) -> list[Stand]:
         cfg = self.config
         h = self.history
-        first = max(self._next, h.start)
-        incl = h.window("incl", first, h.end)
+        first, end = max(self._next, h.start), h.end - self._half
+        if end <= first:
+            return []
+        incl = h.window("incl", first, end)
         # Angular speed of the inclination over 0.1 s, from history so blocks do not matter.
         lag = self._n(0.1)
-        before = h.window("incl", first - lag, h.end)
+        before = h.window("incl", first - lag, end)
         if len(before) == len(incl) + lag:
             speed = np.abs(incl - before[: len(incl)]) * (self.rate_hz / lag)
         else:  # the very start: not enough history behind
             speed = np.full(len(incl), np.inf)
             speed[lag:] = np.abs(incl[lag:] - incl[:-lag]) * (self.rate_hz / lag)
         stopped_runs = self._stopped(speed < cfg.stop_rate_deg_s)
-        self._next = h.end
+        self._next = end
         found = []
         i = 0
         while i < len(incl):
@@ -109,7 +114,7 @@ class RiseDetector:
         """
         cfg = self.config
         h = self.history
-        half = self._n(0.05)  # centred speed over 0.1 s: the rise is over when this runs
+        half = self._half  # centred speed over 0.1 s
         lo = max(self._seated_since - self._n(2.0), h.start + half)
         incl = h.window("incl", lo, self._standing_at + 1)
         ahead = h.window("incl", lo + half, self._standing_at + 1 + half)
