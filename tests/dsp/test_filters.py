@@ -1,5 +1,7 @@
 """Streaming filters: exact across chunking, and right."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -95,3 +97,24 @@ def test_resampler_skips_long_silences_and_flags_the_restart():
     assert not restart1.any()
     assert not ((g2 > 1.0) & (g2 < 3.0)).any()  # nothing invented inside the silence
     assert restart2.sum() == 1 and g2[restart2][0] == pytest.approx(3.0)
+
+
+def test_a_hole_whose_first_sample_ends_a_push_is_bridged_as_in_one_push():
+    """Timestamps on the grid itself (a sensor's sample counter): a grid point falls on the
+    hole's first sample, which may be the newest sample when a push ends, before anyone
+    can know a hole follows. It must come out the same either way."""
+    t = np.arange(600) / 100.0
+    values = np.column_stack([np.sin(3 * t), np.cos(2 * t), 0.05 * np.sin(40 * t)])
+    kept = np.ones(600, bool)
+    kept[301:313] = kept[450:452] = False  # lost packets after samples 300 and 449
+    t, values = t[kept], values[kept]
+    whole = UniformResampler(100.0, 1.0).push(t, values)
+    at_hole = int(np.searchsorted(t, 3.0)) + 1  # a push ends on the hole's first sample
+    for cuts in ([at_hole], list(range(1, len(t)))):
+        r = UniformResampler(100.0, 1.0)
+        parts = [r.push(t[a:b], values[a:b]) for a, b in pairwise([0, *cuts, len(t)])]
+        for got, expected in zip(zip(*parts, strict=True), whole, strict=True):
+            np.testing.assert_array_equal(np.concatenate(got), expected)
+    on_sample = np.isin(whole[0], t)
+    np.testing.assert_array_equal(whole[1][on_sample], values[np.isin(t, whole[0])])
+    assert whole[3].any()  # the shaking channel was guessed in a hole

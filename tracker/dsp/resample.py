@@ -103,8 +103,10 @@ class UniformResampler:
         # (s = 1) in one push and start the next interval (s = 0) in another.
         out = (1.0 - s) * fp[i] + s * fp[i + 1]
         doubt = np.zeros(out.shape)
-        for k in np.unique(i[hole[i]]):  # i is sorted: each hole's grid points are a run
-            at = slice(*np.searchsorted(i, [k, k + 1], "left"))
+        # A grid point on a hole's first sample is that sample, as it is when the push
+        # ends there and the hole is not known yet; the points after it are bridged.
+        for k in np.unique(i[hole[i] & (t_grid > xp[i])]):
+            at = slice(np.searchsorted(t_grid, xp[k], "right"), np.searchsorted(i, k + 1))
             out[at], doubt[at] = self._bridge(t_grid[at], k, xp, fp, float(edge[k]))
         return t_grid, out, restart, doubt
 
@@ -124,7 +126,8 @@ class UniformResampler:
         return t, np.column_stack([np.interp(t, xp, v) for v in self._tail_v.T])
 
     def _bridge(self, t, k, xp, fp, edge):
-        """Values in hole ``k`` (between samples k and k+1), and the doubt about them.
+        """Values at times ``t`` inside hole ``k`` (after sample k, before k+1), and the
+        doubt about each channel there.
 
         ``edge``: how far to look either side of the hole (``_edge`` of its length).
         """
@@ -178,10 +181,9 @@ class UniformResampler:
                 + (s**3 - s**2) * h * right[1]
             )
             values = np.where(smooth, cubic, relaxed)
-        guessed = (~smooth)[None, :] & (t > x0)[:, None]
         # Each channel carries its vector's doubt shared out, so the vector's norm is it.
         share = stray / np.sqrt(self._group_sum(np.ones_like(stray)))
-        return values, np.where(guessed, share, 0.0)
+        return values, np.where(smooth, 0.0, share)
 
     def _group_sum(self, values: np.ndarray) -> np.ndarray:
         """The sum over each group of channels, spread back to the group's channels."""
