@@ -159,14 +159,15 @@ def test_beyond_the_history_s_reach_results_still_do_not_depend_on_chunking(kind
         assert all(end < start for (_, end), (start, _) in pairwise(spans))  # no overlap
 
 
-def _thigh_block(times_s, flex_deg, seed=0) -> ImuBlock:
-    """Ideal 100 Hz readings of a thigh flexing through keyframes, sensor mounted at random."""
+def _thigh_block(times_s, flex_deg, frontal_deg=None, seed=0) -> ImuBlock:
+    """Ideal 100 Hz readings of a thigh moving through keyframes (flexion, and sideways
+    when given), the sensor mounted at random; timestamps on the 100 Hz grid."""
     t = local_time(times_s[-1])
     n = len(t)
     motion = Motion(
         t_s=t,
         flex_deg=keyframes(t, times_s, flex_deg),
-        frontal_deg=np.zeros(n),
+        frontal_deg=np.zeros(n) if frontal_deg is None else keyframes(t, times_s, frontal_deg),
         rot_deg=np.zeros(n),
         heading_rad=np.zeros(n),
         hip_m=np.tile([0.0, 0.0, HIP_HEIGHT_M], (n, 1)),
@@ -185,3 +186,28 @@ def test_a_rise_that_pauses_short_of_standing_is_timed_the_same_in_any_pushes():
     assert len(rises) == 1 and rises[0]["start_s"] == pytest.approx(3.0, abs=0.2)
     for sizes in ([1], [7], [3, 50]):
         assert run(block, sizes, exercise="sit_to_stand") == whole, sizes
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    data=st.data(),
+    exercise=st.sampled_from(["auto", "squat", "balance", "sit_to_stand"]),
+    sizes=st.lists(st.integers(1, 40), min_size=1, max_size=3),
+)
+def test_any_motion_with_lost_packets_gives_the_same_results_in_any_pushes(data, exercise, sizes):
+    """Random keyframed movements (fast and slow, up to 100° and ±15° sideways) with runs of
+    lost packets: pushed whole or in small pieces, nothing crashes and nothing differs."""
+    keys = data.draw(st.integers(4, 20))
+    steps = data.draw(st.lists(st.floats(0.1, 3.0), min_size=keys, max_size=keys))
+    times = [0.0, 2.5, *(2.5 + np.cumsum(steps))]
+    seated = 90.0 if exercise == "sit_to_stand" else 0.0
+    flex = [seated, seated, *data.draw(st.lists(st.floats(-20, 100), min_size=keys, max_size=keys))]
+    side = [0.0, 0.0, *data.draw(st.lists(st.floats(-15, 15), min_size=keys, max_size=keys))]
+    block = _thigh_block(times, flex, side, seed=data.draw(st.integers(0, 99)))
+    kept = np.ones(len(block), bool)
+    losses = st.tuples(st.integers(0, len(block)), st.integers(1, 30))  # start, length
+    for start, length in data.draw(st.lists(losses, max_size=20)):
+        kept[start : start + length] = False
+    index = np.flatnonzero(kept)
+    block = ImuBlock(block.t_s[index], block.acc[index], block.gyr[index])
+    assert run(block, sizes, exercise) == run(block, exercise=exercise)
