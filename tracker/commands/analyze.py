@@ -38,7 +38,7 @@ def register(subparsers) -> None:
 
 def analyze(path, exercise: str = "auto", min_depth_deg: float = 10.0) -> dict:
     """Run the pipeline over a whole recording; return the contract's summary."""
-    # Imported here, not at the top: every command's parser is built at start-up,
+    # Imported here, not at the top: `tracker --help` builds every command's parser,
     # and scipy takes a second to load.
     from tracker.pipeline import Pipeline, PipelineConfig
 
