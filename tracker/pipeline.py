@@ -9,7 +9,7 @@ one sample at a time, packets of 7 or a whole file give identical results.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -140,9 +140,10 @@ class Pipeline:
     def push(self, block: ImuBlock) -> Update:
         """Process one block of any size; results do not depend on how blocks are cut."""
         if len(block) <= self.MAX_PIECE:
-            return self._push(block)
-        # Bound the work between detector passes so the history always covers it.
-        return Update.merge([self._push(piece) for piece in block.chunks(self.MAX_PIECE)])
+            update = self._push(block)
+        else:  # bound the work between detector passes so the history always covers it
+            update = Update.merge([self._push(piece) for piece in block.chunks(self.MAX_PIECE)])
+        return self._with_ahead(update)  # once, after the last piece
 
     def _push(self, block: ImuBlock) -> Update:
         gaps = self._input.add(block.t_s)
@@ -179,9 +180,10 @@ class Pipeline:
         if self.rises is not None:
             stands = self.rises.finish()
         self._finished = True
-        return self._collect(
+        update = self._collect(
             np.empty(0), np.empty(0), np.empty((0, 3)), 0, reps, sets, bouts, stands
         )
+        return self._with_ahead(update)
 
     def recalibrate(self) -> None:
         """Take the standing reference again at the next still moment."""
@@ -265,18 +267,18 @@ class Pipeline:
             balance=self.bouts.live if self.bouts is not None else None,
             gaps=gaps,
             notes=notes,
-            **self._ahead(),
         )
 
-    def _ahead(self) -> dict:
-        """The inclination over what the resampler holds back, on a copy of the tilt state."""
+    def _with_ahead(self, update: Update) -> Update:
+        """``update`` with the inclination over what the resampler holds back, computed
+        on a copy of the tilt state."""
         t, values = self._resampler.held()
         if self.up_axis is None or len(t) == 0:
-            return {}
+            return update
         tilt = copy.deepcopy(self._tilt)
         restart = np.zeros(len(t), bool)
         up = tilt.push(values[:, :3], values[:, 3:], restart, np.zeros((len(t), 3))).up
-        return {"ahead_t_s": t, "ahead_deg": angle_deg(up, self.up_axis)}
+        return replace(update, ahead_t_s=t, ahead_deg=angle_deg(up, self.up_axis))
 
     def _phase(self) -> str:
         if self.up_axis is None:
