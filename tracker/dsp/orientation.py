@@ -160,10 +160,10 @@ class TiltEstimator:
         # can take over, as it cannot while walking or in a fast rep.
         keep = np.where(restart, 0.0, 1.0)
         if doubt is not None and doubt.any():
-            guessed = norm(doubt) > 0
+            doubt_norm = norm(doubt)
             speed = norm(rate)
             slow = speed / (1.0 + (speed / cfg.trust_rate_rad_s) ** 2)
-            missed = norm(doubt) + np.where(guessed, slow, 0.0)
+            missed = doubt_norm + np.where(doubt_norm > 0, slow, 0.0)
             keep *= 0.5 ** (np.degrees(missed) * self.dt_s / cfg.hole_forget_deg)
         fixed = quat.rotate(q, acc.T).T  # accelerometer in the first sample's frame
         trust = self._trust(acc, fixed, rate, keep)

@@ -38,6 +38,8 @@ class RepConfig:
     set_gap_s: float = 12.0  # a longer pause between reps starts a new set
     max_down_s: float = 240.0  # still down after this long: no rep (the history must reach)
     shape_pad_s: float = 1.0  # angular speed taken this far either side of a rep
+    smooth_cutoff_hz: float = 6.0  # angular speed lowpass before SPARC and LDLJ
+    wobble_path_cutoff_hz: float = 1.0  # the rep's smooth side-to-side path
 
     @property
     def reach_s(self) -> float:
@@ -48,9 +50,6 @@ class RepConfig:
             + self.confirm_s
             + max(self.baseline_window_s + self.stride_lookback_s, self.shape_pad_s)
         )
-
-    smooth_cutoff_hz: float = 6.0  # angular speed lowpass before SPARC and LDLJ
-    wobble_path_cutoff_hz: float = 1.0  # the rep's smooth side-to-side path
 
 
 @dataclass
