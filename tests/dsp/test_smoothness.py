@@ -108,11 +108,14 @@ def test_speed_integrated_from_accelerometer_matches_reference(reference, key):
 
 @needs_reference
 def test_generated_profiles_are_the_reference_inputs(reference):
-    # pins the generators below, so the behaviour tests use the reference's movements
+    # pins the generators below, so the behaviour tests use the reference's movements;
+    # to rounding only: vectorised polynomials differ in the last bits between CPUs
     _, inputs = reference
-    np.testing.assert_array_equal(single_mjt(1.0, 100.0), inputs["mjt_single_T1_fs100"])
+    close = {"rtol": 1e-12, "atol": 1e-14}
+    np.testing.assert_allclose(single_mjt(1.0, 100.0), inputs["mjt_single_T1_fs100"], **close)
     for gap_s in (0.6, 0.8, 1.0, 1.2):
-        np.testing.assert_array_equal(two_mjt(gap_s, 100.0), inputs[f"mjt_two_dT{gap_s}_fs100"])
+        expected = inputs[f"mjt_two_dT{gap_s}_fs100"]
+        np.testing.assert_allclose(two_mjt(gap_s, 100.0), expected, **close)
 
 
 # --- published figures (README of the reference, docstrings of siva82kb/SPARC): no files needed ---
