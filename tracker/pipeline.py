@@ -1,7 +1,13 @@
 """The one pipeline: ``Pipeline.push(block) -> Update`` for live streaming, replay and analysis.
 
-Samples are put on a uniform grid, fused into the thigh's tilt, calibrated against
-standing, and handed to the detectors. Every stage carries its state between
+Samples are put on a uniform grid, fused into the thigh's tilt, measured against
+standing, and handed to the detectors. Standing is the posture at the start: the
+first quiet moment of the first second (a quarter of a second without fast turning;
+sway is quiet), or the first quarter second when the person moves at once (a
+descent starts slowly). A quiet moment later on may be the bottom of a squat, so it
+is not looked for. The detectors then look at the
+whole recording from its first sample, so reps made before the reference was
+known are still found (a moment later, live). Every stage carries its state between
 pushes and computes each sample the same way however the input was chunked, so
 one sample at a time, packets of 7 or a whole file give identical results.
 """
@@ -17,10 +23,11 @@ from tracker.dsp.balance import BalanceConfig, BoutDetector
 from tracker.dsp.filters import RunLength
 from tracker.dsp.history import History
 from tracker.dsp.orientation import OrientationConfig, TiltEstimator
+from tracker.dsp.quality import Notices
 from tracker.dsp.reps import RepConfig, RepDetector
 from tracker.dsp.resample import UniformResampler
 from tracker.dsp.sit_to_stand import RiseConfig, RiseDetector
-from tracker.frames import angle_deg, perpendicular_basis, row_max, thigh_basis, unit
+from tracker.frames import DEG, angle_deg, norm, perpendicular_basis, row_max, thigh_basis, unit
 from tracker.types import EXERCISES, BalanceBout, ImuBlock, Rep, RepSet, Stand, Update
 
 
@@ -31,7 +38,9 @@ class PipelineConfig:
     exercise: str = "auto"  # auto | squat | balance | sit_to_stand: what the recording is
     rate_hz: float = 100.0  # the uniform internal grid
     max_gap_s: float = 1.0  # longer silences are not interpolated across
-    calibration_s: float = 1.0  # stillness needed to take the standing reference
+    calibration_s: float = 0.25  # standing is the mean posture over this long ...
+    calibration_search_s: float = 1.0  # ... the first quiet stretch within this of the start
+    quiet_deg_s: float = 15.0  # turning slower than this is quiet (postural sway is)
     history_s: float = 300.0  # what the detectors can look back over
     orientation: OrientationConfig = field(default_factory=OrientationConfig)
     reps: RepConfig = field(default_factory=RepConfig)
@@ -121,9 +130,12 @@ class Pipeline:
         self._tilt = TiltEstimator(dt_s, config.orientation)
         self.history = History(
             round(config.history_s * config.rate_hz),
-            {"t": 1, "up": 3, "rate": 3, "still": 1, "incl": 1, "guessed": 1},
+            {"t": 1, "up": 3, "rate": 3, "acc_norm": 1, "incl": 1, "guessed": 1},
         )
-        self._still_runs = RunLength()
+        self._quiet_runs = RunLength()
+        self._retroactive = True  # the first reference applies to the whole recording
+        self._search_from: int | None = None  # where the search for standing began
+        self.notices = Notices()
         self.up_axis: np.ndarray | None = None  # the thigh's long axis, sensor frame
         self._basis = np.eye(3)
         self.reps: RepDetector | None = None
@@ -147,6 +159,7 @@ class Pipeline:
 
     def _push(self, block: ImuBlock) -> Update:
         gaps = self._input.add(block.t_s)
+        self.notices.count_clipped(block)
         t, values, restart, doubt = self._resampler.push(
             block.t_s, np.hstack([block.acc, block.gyr]) if len(block) else np.empty((0, 6))
         )
@@ -156,15 +169,15 @@ class Pipeline:
             t=t,
             up=tilt.up,
             rate=tilt.rate,
-            still=tilt.still,
+            acc_norm=norm(values[:, :3]),
             incl=np.full(len(t), np.nan),
             guessed=row_max(doubt != 0),  # bridged across lost packets, not measured
         )
         if self.up_axis is None:
-            self._try_calibrate(first, tilt.still)
+            self._try_calibrate(first, norm(tilt.rate) * DEG < self.config.quiet_deg_s)
         incl = np.full(len(t), np.nan)
         if self.up_axis is not None:
-            since = max(first, self._calibrated_at)
+            since = max(first, self._detect_from)
             incl[since - first :] = angle_deg(tilt.up[since - first :], self.up_axis)
             self.history.write("incl", since, incl[since - first :])
         return self._detect(t, incl, tilt.up, gaps)
@@ -186,27 +199,47 @@ class Pipeline:
         return self._with_ahead(update)
 
     def recalibrate(self) -> None:
-        """Take the standing reference again at the next still moment."""
+        """Take the standing reference again from the next second's first quiet moment."""
         self.up_axis = None
+        self._retroactive = False
+        self._search_from = None
+        self._quiet_runs = RunLength()
 
     # -- calibration -----------------------------------------------------------
 
-    def _try_calibrate(self, first: int, still: np.ndarray) -> None:
-        need = round(self.config.calibration_s * self.config.rate_hz)
-        run = self._still_runs(still)
+    def _try_calibrate(self, first: int, quiet: np.ndarray) -> None:
+        """Standing is the mean posture over the first quiet quarter second of the first
+        second after the start (or a recalibration), else over its first one."""
+        cfg = self.config
+        need = max(1, round(cfg.calibration_s * cfg.rate_hz))
+        search = max(need, round(cfg.calibration_search_s * cfg.rate_hz))
+        h = self.history
+        if self._search_from is None:
+            self._search_from = first
+        run = self._quiet_runs(quiet)
         ready = np.flatnonzero(run >= need)
-        if len(ready) == 0:
-            return
-        at = first + int(ready[0])
-        up = self.history.window("up", at - need + 1, at + 1)
-        self.up_axis = unit(up.mean(axis=0))
-        self._calibrated_at = at
+        at = first + int(ready[0]) if len(ready) else None
+        if at is None or at >= self._search_from + search:
+            if h.end < self._search_from + search:
+                return  # the first second is not over yet
+            at = self._search_from + need - 1
+            self.notices.add(
+                "moving from the start: standing was taken from the first "
+                f"{cfg.calibration_s:g} s, so depths are off if that was not standing"
+            )
+        self.up_axis = unit(h.window("up", at - need + 1, at + 1).mean(axis=0))
         self._basis = np.vstack([*perpendicular_basis(self.up_axis), self.up_axis])
-        self._start_detectors(start=at + 1)
+        # The first reference measures the whole recording; a new one, what follows.
+        since = h.start if self._retroactive else at + 1
+        self._retroactive = False
+        self._start_detectors(start=since)
+        if since < first:
+            h.write("incl", since, angle_deg(h.window("up", since, first), self.up_axis))
 
     def _start_detectors(self, start: int) -> None:
         """The detectors look at samples from ``start`` on (after the calibration)."""
         cfg = self.config
+        self._detect_from = start
         self.reps = self.bouts = self.rises = None
         if cfg.exercise in ("auto", "squat"):
             self.reps = RepDetector(self.history, cfg.rate_hz, self.up_axis, cfg.reps, start=start)
@@ -291,6 +324,14 @@ class Pipeline:
 
     # -- the whole recording ------------------------------------------------------
 
+    def warnings(self) -> list[str]:
+        """What could not be measured, or was measured with doubt, and why."""
+        out = self.notices.lines()
+        if self.up_axis is None and self._retroactive:
+            need = self.config.calibration_search_s
+            out.insert(0, f"no standing reference: under {need:g} s of data, nothing measured")
+        return out
+
     def summary(self) -> dict:
         """The contract's JSON object for everything pushed so far."""
         stats = self._input
@@ -304,6 +345,7 @@ class Pipeline:
             "reps": [r.to_json() for r in self.all_reps],
             "sets": [s.to_json() for s in self.all_sets],
             "balance": [b.to_json() for b in self.all_bouts],
+            "warnings": self.warnings(),
         }
         if self.config.exercise == "sit_to_stand":
             out["sit_to_stand"] = (

@@ -67,6 +67,36 @@ class Lowpass:
         return out
 
 
+class Causal:
+    """A unity-gain IIR filter (second-order sections) run along axis 0 with its state carried.
+
+    The state starts at rest on the first sample, and ``restart`` starts it afresh
+    there at any later sample (after a silence the old state means nothing).
+    """
+
+    def __init__(self, sos: np.ndarray):
+        self.sos = sos
+        self._rest = sosfilt_zi(sos)  # state at rest for a unit input
+        self._zi: np.ndarray | None = None
+
+    def __call__(self, x: np.ndarray, restart: np.ndarray | None = None) -> np.ndarray:
+        if len(x) == 0:
+            return x.astype(np.float64, copy=True)
+        starts = [] if restart is None else np.flatnonzero(restart).tolist()
+        if self._zi is None and (not starts or starts[0] != 0):
+            starts.insert(0, 0)
+        pieces, at = [], 0
+        for start in [*starts, len(x)]:
+            if start > at:
+                y, self._zi = sosfilt(self.sos, x[at:start], axis=0, zi=self._zi)
+                pieces.append(y)
+            if start < len(x):
+                shape = (len(self.sos), 2) + (1,) * (x.ndim - 1)
+                self._zi = self._rest.reshape(shape) * x[start : start + 1]
+            at = start
+        return np.concatenate(pieces)
+
+
 class ZeroPhase:
     """``scipy.signal.sosfiltfilt`` along the first axis, the filter's start state kept.
 

@@ -2,19 +2,22 @@
 
 The gyroscope (bias removed, the bias being learned whenever the sensor is still)
 is integrated into the rotation from each sample's sensor frame to a frame fixed
-at the first sample. Accelerometer readings are turned into that fixed frame and
-averaged by a slow lowpass, each weighted by how much it can be trusted (little
-during impacts and fast rotation, when it measures more than gravity). The
-averaged direction, turned back into the sensor frame, is "up": the gyroscope
-carries the fast motion, gravity removes the slow drift — a complementary filter
-whose every stage is exact across chunking.
+at the first sample. In that frame gravity does not move, while the accelerometer
+reads gravity plus the body's own acceleration. Over any stretch that starts and
+ends at the same speed that acceleration averages to nothing (the mean specific
+force is exactly gravity), through a set of back-to-back squats or a walk as much
+as in standing still. So every accelerometer sample counts, equally, and gravity
+is its slow average in the fixed frame: a linear filter that follows a steadily
+turning input without lag (what a residual gyroscope bias makes of gravity there)
+and passes neither impacts nor shakes. Turned back into the sensor frame, that
+average is "up": the gyroscope carries the motion, gravity removes the drift.
 
 References
 ----------
 .. [1] Mahony, R., Hamel, T., Pflimlin, J.-M. (2008). Nonlinear complementary
    filters on the special orthogonal group. IEEE Trans. Automatic Control 53(5).
-.. [2] Madgwick, S. et al. (2020). Extended complementary filter for full-body MARG
-   orientation estimation (the Fusion library's acceleration rejection).
+.. [2] Gardner, F. M. (2005). Phaselock Techniques, 3rd ed., ch. 2: the type-2
+   loop, which tracks a ramp with no steady-state error.
 """
 
 from __future__ import annotations
@@ -22,31 +25,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import bilinear_zpk, butter, zpk2sos
 
 from tracker.dsp import quaternion as quat
-from tracker.dsp.filters import Lowpass, RunLength
-from tracker.frames import norm, row_dot, row_max
-from tracker.types import GRAVITY_M_S2
+from tracker.dsp.filters import Causal, Lowpass, RunLength
+from tracker.frames import norm, row_max, unit
 
 
 @dataclass(frozen=True)
 class OrientationConfig:
     """Tuning of the fusion; every default is chosen for a thigh during exercise."""
 
-    fusion_tau_s: float = 3.0  # crossover: slower than a rep's motion, faster than drift
+    fusion_period_s: float = 16.0  # gravity is the accelerometer's average over about this long
+    fusion_damping: float = 0.7
+    prefilter_hz: float = 1.0  # the accelerometer is smoothed this much first (impacts, shakes)
+    startup_s: float = 8.0  # after the start (or a silence) a quick average hands over this long
+    startup_period_s: float = 1.0  # ... from one over about this long
     still_tau_s: float = 0.3  # window of the stillness statistics
     still_gyro_std_rad_s: float = 0.02  # per axis; thigh postural sway stays below
     still_acc_std_m_s2: float = 0.12  # per axis; catches slow steady rotations
     still_max_rate_rad_s: float = 0.12  # bias is at most a few hundredths
-    still_acc_tolerance_m_s2: float = 0.8  # |a| within this of g
     bias_tau_s: float = 20.0  # averaging of the gyroscope while still
     bias_confirm_s: float = 0.5  # stillness must last this long before and after a sample
     tilt_rate_tau_s: float = 0.2  # smoothing of the accelerometer whose turning is subtracted
-    trust_acc_sigma_m_s2: float = 1.0  # |a| this far from g: trust falls to 0.6
-    trust_angle_deg: float = 2.0  # pointing this far from gravity's recent direction: 0.6
-    reference_tau_s: float = 3.0  # that recent direction: a plain average over a few seconds
-    trust_rate_rad_s: float = 0.5  # rotating this fast halves trust
-    hole_forget_deg: float = 2.0  # rotation guessed across lost packets that halves memory
     tile: int = 64  # samples per scan tile (speed only; results do not depend on it)
 
 
@@ -57,7 +58,21 @@ class Tilt:
     up: np.ndarray  # (n, 3) unit "up" in the sensor frame
     rate: np.ndarray  # (n, 3) bias-corrected angular rate, rad/s
     still: np.ndarray  # (n,) bool
-    accel_trust: np.ndarray  # (n,) 0..1, weight given to the accelerometer
+
+
+def gravity_filter(period_s: float, damping: float, prefilter_hz: float, rate_hz: float):
+    """Second-order sections of the fusion's lowpass: a type-2 loop after a Butterworth.
+
+    The loop ``(2ζω s + ω²) / (s² + 2ζω s + ω²)`` (ω = 2π / period) has unit gain at
+    rest and follows a ramp (gravity turning at a constant rate) without lag; the
+    Butterworth before it takes away what the loop's zero would let through.
+    """
+    w = 2.0 * np.pi / period_s
+    zeros = [-w / (2.0 * damping)]
+    poles = np.roots([1.0, 2.0 * damping * w, w * w])
+    z, p, k = bilinear_zpk(zeros, poles, 2.0 * damping * w, fs=rate_hz)
+    loop = zpk2sos(z, p, k)
+    return np.vstack([butter(2, prefilter_hz, fs=rate_hz, output="sos"), loop])
 
 
 class GyroIntegrator:
@@ -114,6 +129,7 @@ class TiltEstimator:
     def __init__(self, dt_s: float, config: OrientationConfig | None = None):
         self.config = config = config or OrientationConfig()
         self.dt_s = dt_s
+        rate_hz = 1.0 / dt_s
         self._gyro_mean = Lowpass(config.still_tau_s, dt_s)
         self._gyro_square = Lowpass(config.still_tau_s, dt_s)
         self._acc_mean = Lowpass(config.still_tau_s, dt_s)
@@ -130,8 +146,16 @@ class TiltEstimator:
         # long enough to give them weight).
         self._delayed_gyr = np.zeros((self._confirm, 3))
         self._integrator = GyroIntegrator(dt_s, config.tile)
-        self._gravity = Lowpass(config.fusion_tau_s, dt_s, from_zero=True)
-        self._reference = Lowpass(config.reference_tau_s, dt_s, from_zero=True)
+        prefilter_hz = min(config.prefilter_hz, 0.4 * rate_hz)
+        damping = config.fusion_damping
+        self._gravity = Causal(
+            gravity_filter(config.fusion_period_s, damping, prefilter_hz, rate_hz)
+        )
+        self._quick = Causal(
+            gravity_filter(config.startup_period_s, damping, prefilter_hz, rate_hz)
+        )
+        self._since_start = 0  # samples since the start or the last silence
+        self._startup = max(1, round(config.startup_s / dt_s))
 
     @property
     def gyro_bias(self) -> np.ndarray:
@@ -146,50 +170,32 @@ class TiltEstimator:
     ) -> Tilt:
         """Fuse one block.
 
-        ``restart`` marks samples after a silence; ``doubt`` (n, 3; rad/s) is how far
-        each guessed angular rate may be off (0 where measured).
+        ``restart`` marks samples after a silence: everything learned about gravity
+        starts afresh there. ``doubt`` (guessed samples across lost packets) is
+        accepted for the pipeline's sake; bridged samples are averaged like any other.
         """
-        cfg = self.config
         still, recent_mean = self._stillness(acc, gyr)
         rate = gyr - self._learn_bias(gyr - self._tilting(acc), still, recent_mean)
         q = self._integrator.push(rate, restart)
-
-        # How much of the gravity estimate still holds: none after a silence, and less
-        # after each guessed sample, by how much rotation the guess may have missed,
-        # and, in slow motion (sway), by the rotation itself: then the accelerometer
-        # can take over, as it cannot while walking or in a fast rep.
-        keep = np.where(restart, 0.0, 1.0)
-        if doubt is not None and doubt.any():
-            doubt_norm = norm(doubt)
-            speed = norm(rate)
-            slow = speed / (1.0 + (speed / cfg.trust_rate_rad_s) ** 2)
-            missed = doubt_norm + np.where(doubt_norm > 0, slow, 0.0)
-            keep *= 0.5 ** (np.degrees(missed) * self.dt_s / cfg.hole_forget_deg)
         fixed = quat.rotate(q, acc.T).T  # accelerometer in the first sample's frame
-        trust = self._trust(acc, fixed, rate, keep)
-        gravity = self._filter_forgetting(self._gravity, fixed * trust[:, None], keep)
-        up = quat.rotate(quat.conjugate(q), gravity.T).T
-        up /= norm(up)[:, np.newaxis]
-        return Tilt(up=up, rate=rate, still=still, accel_trust=trust)
+        gravity = self._fuse(fixed, restart)
+        up = unit(quat.rotate(quat.conjugate(q), gravity.T).T)
+        return Tilt(up=up, rate=rate, still=still)
 
-    def _trust(self, acc, fixed, rate, keep) -> np.ndarray:
-        """How much each accelerometer sample measures gravity alone (0..1).
-
-        |a| close to g is not enough: a horizontal acceleration hardly changes |a|,
-        and trusting such samples biases the tilt during walking. So a sample must
-        also point where gravity has been pointing lately (a plain average, in the
-        fixed frame), and the sensor must not be rotating fast.
-        """
-        cfg = self.config
-        reference = self._filter_forgetting(self._reference, fixed, keep)
-        cosine = row_dot(fixed, reference) / (norm(fixed) * norm(reference) + 1e-12)
-        off_deg = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
-        acc_off = norm(acc) - GRAVITY_M_S2
-        trust = np.exp(
-            -0.5 * (acc_off / cfg.trust_acc_sigma_m_s2) ** 2
-            - 0.5 * (off_deg / cfg.trust_angle_deg) ** 2
-        )
-        return trust / (1.0 + (norm(rate) / cfg.trust_rate_rad_s) ** 2)
+    def _fuse(self, fixed: np.ndarray, restart: np.ndarray) -> np.ndarray:
+        """Gravity in the fixed frame: the slow average, handed over from a quick one
+        during the first seconds after the start or a silence."""
+        slow = self._gravity(fixed, restart)
+        quick = self._quick(fixed, restart)
+        n = len(fixed)
+        since = np.arange(self._since_start + 1, self._since_start + n + 1)
+        restarts = np.flatnonzero(restart)
+        if len(restarts):  # count from the last restart at or before each sample
+            last = np.maximum.accumulate(np.where(restart, np.arange(n), -1))
+            since = np.where(last >= 0, np.arange(n) - last + 1, since)
+        self._since_start = int(since[-1]) if n else self._since_start
+        handed = np.minimum(since / self._startup, 1.0)[:, None]
+        return slow * handed + quick * (1.0 - handed)
 
     def _tilting(self, acc: np.ndarray) -> np.ndarray:
         """The rotation rate that tilts the sensor, as the accelerometer sees it (rad/s).
@@ -213,12 +219,11 @@ class TiltEstimator:
         gyro_mean = self._gyro_mean(gyr)
         gyro_var = self._gyro_square(gyr**2) - gyro_mean**2
         acc_var = self._acc_square(acc**2) - self._acc_mean(acc) ** 2
-        acc_norm = norm(acc)
+        # Not |a| ≈ g: a cheap board's accelerometer may read 12-14 m/s² at rest.
         still = (
             (row_max(gyro_var) < cfg.still_gyro_std_rad_s**2)
             & (row_max(acc_var) < cfg.still_acc_std_m_s2**2)
             & (norm(gyr) < cfg.still_max_rate_rad_s)
-            & (np.abs(acc_norm - GRAVITY_M_S2) < cfg.still_acc_tolerance_m_s2)
         )
         return still, gyro_mean
 
@@ -258,20 +263,3 @@ class TiltEstimator:
         if n:
             self._bias = bias[-1].copy()
         return bias
-
-    @staticmethod
-    def _filter_forgetting(lowpass: Lowpass, x: np.ndarray, keep: np.ndarray) -> np.ndarray:
-        """Run ``lowpass``, shrinking its memory by ``keep`` before each sample where it is < 1."""
-        forgetting = keep < 1.0
-        if not forgetting.any():
-            return lowpass(x)
-        # Runs of forgetting samples (a hole's guessed samples) go sample by sample;
-        # the measured stretches between them through the filter in one call each.
-        edges = np.flatnonzero(np.diff(np.concatenate([[False], forgetting, [False]])))
-        out, at = [], 0
-        for start, stop in zip(edges[::2], edges[1::2], strict=True):
-            out.append(lowpass(x[at:start]))
-            out.append(lowpass.run_forgetting(x[start:stop], keep[start:stop]))
-            at = stop
-        out.append(lowpass(x[at:]))
-        return np.concatenate(out)

@@ -1,11 +1,18 @@
-"""Repetitions from thigh inclination: hysteresis, a minimum depth, and strides told apart.
+"""Repetitions from thigh inclination: down from where the person stands, and back up.
 
-A rep is the thigh inclining from standing by at least ``min_depth_deg`` and coming
-back. The detector triggers on the depth, follows the bottom, and ends the rep when
-the thigh is back at its standing level, has stopped, or starts the next rep. It
-then waits ``confirm_s`` before reporting: a walking stride looks like a fast
-shallow rep, but the thigh swings on past standing into extension (behind the
-body) just after it, and came from extension just before it; a squat never does.
+A rep is the thigh inclining by at least ``min_depth_deg`` from the level it set off
+from and coming back. That level is the person's own, rep by rep: the top of the
+previous rep, or the most upright posture since it. Real people stop short of full
+standing between back-to-back reps, lean, or end a rep more upright than they began,
+so a rep ends once the thigh has come most of the way back (``return_fraction`` of
+its excursion) and then stops or turns down again, not at a fixed standing angle. A
+dip at the bottom (the pelvis tucking under) is not a return.
+
+Walking strides look like fast shallow reps, but the thigh swings on past standing
+into extension (behind the body) just before and after each one, and the heel
+strikes the ground as it ends; a squat never goes far behind the level it set off
+from. A swing that follows strides at once is one too, however it looks: walking
+goes on (an odd step, the last one before stopping).
 """
 
 from __future__ import annotations
@@ -14,9 +21,10 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.ndimage import minimum_filter1d
 from scipy.signal import butter
 
-from tracker.dsp.filters import ZeroPhase
+from tracker.dsp.filters import RunLength, ZeroPhase
 from tracker.dsp.history import History
 from tracker.dsp.smoothness import ldlj, sparc
 from tracker.frames import DEG, norm, unit
@@ -27,14 +35,25 @@ from tracker.types import Rep, RepSet
 class RepConfig:
     min_depth_deg: float = 10.0  # the contract's default minimum depth
     min_duration_s: float = 0.5  # quicker than this is a shake (even fast reps take ~1 s)
-    standing_deg: float = 5.0  # back below this counts as returning to standing
-    stop_rate_deg_s: float = 2.0  # slower than this along the rep's plane: stopped
+    top_memory_s: float = 10.0  # the level a rep sets off from: the lowest of this long before
+    return_fraction: float = 0.5  # back up this much of the excursion: the rep is returning
+    stop_fraction: float = 0.15  # stopped within this much of it (or standing_deg) of the top,
+    standing_deg: float = 5.0  # ... the rep ended
+    stop_rate_deg_s: float = 2.0  # slower than this, or than ...
+    stop_fraction_of_peak: float = 0.1  # ... this fraction of the rep's fastest: stopped
+    rest_s: float = 1.0  # stopped this long anywhere on the way up: the rep ended
     restart_deg: float = 1.0  # rising this much from the lowest point: the next rep began
-    return_timeout_s: float = 0.5  # longest wait for the end after returning below standing
+    end_margin_deg: float = 0.5  # within this of the level set off from: home
     confirm_s: float = 0.3  # look past the end for extension before reporting
     stride_lookback_s: float = 1.2  # look before the start for extension
-    extension_deg: float = 5.0  # behind standing by this much: a stride, not a rep
-    baseline_window_s: float = 2.0  # where the standing level before a rep is taken from
+    extension_deg: float = 8.0  # behind the level set off from by at least this ...
+    extension_fraction: float = 0.6  # ... and this fraction of its depth, before or after: a stride
+    stride_s: float = 1.6  # a quicker swing (a stride's flexion takes under a second) ...
+    stride_fraction: float = 0.35  # ... behind by this fraction before and after: a stride
+    strike_m_s2: float = 4.5  # ... or with a heel strike (|a| this far over its usual level) ...
+    strike_deg: float = 5.0  # ... and behind by this much ...
+    strike_fraction: float = 0.15  # ... and this fraction of its depth, before or after
+    walking_gap_s: float = 1.0  # a swing starting this soon after two strides is one too
     set_gap_s: float = 12.0  # a longer pause between reps starts a new set
     max_down_s: float = 240.0  # still down after this long: no rep (the history must reach)
     shape_pad_s: float = 1.0  # angular speed taken this far either side of a rep
@@ -44,24 +63,19 @@ class RepConfig:
     @property
     def reach_s(self) -> float:
         """How far before its newest sample a rep's measurement can look."""
-        return (
-            self.max_down_s
-            + self.return_timeout_s
-            + self.confirm_s
-            + max(self.baseline_window_s + self.stride_lookback_s, self.shape_pad_s)
-        )
+        return self.max_down_s + self.confirm_s + max(self.stride_lookback_s, self.shape_pad_s)
 
 
 @dataclass
 class _Candidate:
-    after: int  # end of the previous candidate: this one cannot start before it
-    trigger: int  # first sample at or beyond the minimum depth
+    top: int  # the level the rep set off from (lowest inclination just before it)
+    top_deg: float
+    trigger: int  # first sample at the minimum depth below that level
     bottom: int
     bottom_deg: float
-    rising: bool = False  # clearly on the way up from `bottom` as the last push ended
-    returned: int | None = None  # first sample back below standing
-    direction: np.ndarray | None = None  # unit tilt direction at the bottom (sensor frame)
-    baseline_deg: float = 0.0  # standing level along `direction` before the rep
+    home: int | None = None  # first sample back up by ``return_fraction``
+    peak_deg_s: float = 0.0  # fastest the inclination changed until then
+    lowest: int | None = None  # lowest inclination since coming home
     end: int | None = None
 
 
@@ -77,7 +91,8 @@ class RepDetector:
     """Counts reps on the uniform stream held in ``history``.
 
     ``update`` is called after each push has been appended to ``history`` with
-    columns ``t``, ``incl`` (deg), ``up`` (n, 3) and ``rate`` (n, 3, rad/s).
+    columns ``t``, ``incl`` (deg), ``up`` (n, 3), ``rate`` (n, 3, rad/s) and
+    ``acc_norm`` (m/s²).
     """
 
     def __init__(
@@ -93,10 +108,13 @@ class RepDetector:
         self.history = history
         self.rate_hz = rate_hz
         self.up_axis = up_axis
+        self._next = start  # next sample to examine
+        self._after = start  # a rep sets off from no earlier than this (the last one's end)
+        self._slow_run = 0  # samples in a row slower than ``stop_rate_deg_s`` (finding an end)
         self._candidate: _Candidate | None = None
         self._pending: list[_Candidate] = []  # ended, waiting for confirmation
-        self._next = start  # next sample to examine
-        self._last_end = start  # end of the previous candidate
+        self._strides = ["", ""]  # the last two swings: "merit" or "walking" strides, or ""
+        self._last_end = -(10**9)  # the end of the last swing (sample)
         self._reps: list[Rep] = []
         self._sets = _SetGrouper(self.config.set_gap_s)
         self.state = RepState()
@@ -115,49 +133,15 @@ class RepDetector:
         """Advance over the newest samples; return reps confirmed and sets closed."""
         self.state.notes = []
         h = self.history
-        pos = max(self._next, h.start)  # absolute index of the next sample to examine
-        while True:
+        pos = max(self._next, h.start)
+        while pos < h.end:
             c = self._candidate
             if c is None:
-                incl = h.window("incl", pos, h.end)
-                deep = np.flatnonzero(incl >= self.config.min_depth_deg)
-                if len(deep) == 0:
-                    pos = h.end
-                    break
-                k = int(deep[0])
-                self._candidate = _Candidate(self._last_end, pos + k, pos + k, float(incl[k]))
-                pos += k + 1
-            elif c.returned is None:
-                # Given up at a fixed sample, so that how the stream was cut cannot
-                # decide what of the candidate's start the history still holds.
-                deadline = c.trigger + self._n(self.config.max_down_s)
-                incl = h.window("incl", pos, min(h.end, deadline))
-                stop, returned = self._returning(c, pos, incl)
-                if stop and incl[:stop].max() > c.bottom_deg:
-                    k = int(np.argmax(incl[:stop]))
-                    c.bottom, c.bottom_deg = pos + k, float(incl[k])
-                if not returned and stop < len(incl):  # deeper again: look on from there
-                    pos += stop
-                    continue
-                if stop == len(incl) and pos + stop == deadline:
-                    self.state.notes.append(
-                        f"not a rep: still down after {self.config.max_down_s:.0f} s"
-                    )
-                    self._candidate, self._last_end, pos = None, deadline, deadline
-                    continue
-                if stop == len(incl):
-                    pos = h.end
-                    break
-                pos += stop
-                self._begin_return(c, pos)
+                pos = self._look_for_descent(pos)
+            elif c.home is None:
+                pos = self._follow_down(c, pos)
             else:
-                end = self._find_end(c)
-                if end is None:
-                    break
-                c.end = self._last_end = end
-                self._pending.append(c)
-                self._candidate = None
-                pos = end + 1
+                pos = self._find_end(c, pos)
         self._next = pos
         reps = self._confirm_ready()
         closed = []
@@ -168,6 +152,243 @@ class RepDetector:
             closed = self._sets.close_if_idle(float(h.at("t", h.end - 1)), busy_s)
         self.state.phase = self._phase()
         return reps, closed
+
+    # -- the rep's course ---------------------------------------------------
+
+    def _look_for_descent(self, pos: int) -> int:
+        """Open a candidate the minimum depth below the lowest level of the recent past."""
+        cfg = self.config
+        h = self.history
+        memory = self._n(cfg.top_memory_s)
+        first = max(pos - memory + 1, self._after, h.start)
+        incl = h.window("incl", first, h.end)
+        # Lowest of the `memory` samples up to each one (the window's edge repeats its
+        # first value, which is inside the allowed span).
+        level = minimum_filter1d(incl, memory, mode="nearest", origin=(memory - 1) // 2)
+        skip = pos - first
+        deep = np.flatnonzero(incl[skip:] >= level[skip:] + cfg.min_depth_deg)
+        if not len(deep):
+            return h.end
+        trigger = first + skip + int(deep[0])
+        top = self._set_off(max(trigger - memory + 1, first), trigger)
+        top_deg = float(h.at("incl", top))
+        deg = float(h.at("incl", trigger))
+        self._candidate = _Candidate(top, top_deg, trigger, trigger, deg)
+        return trigger + 1
+
+    def _set_off(self, first: int, trigger: int) -> int:
+        """Where the thigh left the level it set off from: the last sample near that level.
+
+        The level is the lowest since the last rest (half a second slower than
+        ``stop_rate_deg_s``) before the descent, so that a lean taken up before it (onto
+        one leg, a shift) is where the rep starts, not the standing before the lean.
+        """
+        cfg = self.config
+        h = self.history
+        lag = self._n(0.1)
+        incl = h.window("incl", first - lag, trigger + 1)
+        if len(incl) <= lag:
+            return first
+        speed = np.abs(incl[lag:] - incl[:-lag]) * (self.rate_hz / lag)
+        incl = incl[lag:]
+        rests = np.flatnonzero(RunLength()(speed < cfg.stop_rate_deg_s) >= self._n(0.5))
+        since = int(rests[-1]) - self._n(0.5) + 1 if len(rests) else 0
+        level = float(incl[since:].min())
+        margin = float(np.clip(0.02 * (incl[-1] - level), 0.3, 1.0))
+        near = np.flatnonzero(incl[since:] <= level + margin)
+        return first + since + int(near[-1])
+
+    def _follow_down(self, c: _Candidate, pos: int) -> int:
+        """Follow the bottom until the thigh is most of the way back up.
+
+        Given up at a fixed sample, so that how the stream was cut cannot decide what
+        of the candidate's start the history still holds.
+        """
+        cfg = self.config
+        deadline = c.trigger + self._n(cfg.max_down_s)
+        incl = self.history.window("incl", pos, min(self.history.end, deadline))
+        bottom = np.maximum.accumulate(np.maximum(incl, c.bottom_deg))
+        home_deg = c.top_deg + (1.0 - cfg.return_fraction) * (bottom - c.top_deg)
+        back = np.flatnonzero(incl <= home_deg)
+        stop = int(back[0]) if len(back) else len(incl)
+        if stop and bottom[stop - 1] > c.bottom_deg:
+            k = int(np.argmax(incl[:stop]))
+            c.bottom, c.bottom_deg = pos + k, float(incl[k])
+        if len(back):
+            c.home = c.lowest = pos + stop
+            c.peak_deg_s = self._peak_speed(c.top, c.home)
+            return pos + stop + 1
+        if pos + len(incl) == deadline:
+            self.state.notes.append(f"not a rep: still down after {cfg.max_down_s:.0f} s")
+            self._candidate = None
+            self._after = deadline
+            return deadline
+        return pos + len(incl)
+
+    def _find_end(self, c: _Candidate, pos: int) -> int:
+        """The rep ends where the thigh, back up, arrives at the level it set off from,
+        turns down again (at the turn), stops near that level, or rests anywhere."""
+        cfg = self.config
+        h = self.history
+        lag = self._n(0.1)
+        incl = h.window("incl", pos, h.end)
+        before = h.window("incl", pos - lag, h.end)
+        speed = np.full(len(incl), np.inf)
+        if len(before) == len(incl) + lag:
+            speed = np.abs(incl - before[: len(incl)]) * (self.rate_hz / lag)
+        lowest_deg = float(h.at("incl", c.lowest))
+        lowest = np.minimum.accumulate(np.minimum(incl, lowest_deg))
+        excursion = c.bottom_deg - c.top_deg
+        near_top = c.top_deg + max(cfg.standing_deg, cfg.stop_fraction * excursion)
+        slow = speed < max(cfg.stop_rate_deg_s, cfg.stop_fraction_of_peak * c.peak_deg_s)
+        rest = self._n(cfg.rest_s)
+        resting = self._rests(slow, pos) >= rest
+        again = incl >= lowest + cfg.restart_deg
+        stopped = slow & (incl <= near_top)
+        arrived = incl <= c.top_deg + cfg.end_margin_deg
+        done = np.flatnonzero(again | stopped | arrived | resting)
+        if not len(done):
+            if len(incl) and lowest[-1] < lowest_deg:
+                c.lowest = pos + int(np.argmin(incl))
+            return h.end
+        k = int(done[0])
+        if stopped[k] or arrived[k]:
+            end = pos + k
+        elif resting[k]:
+            end = pos + k - rest + 1
+        else:  # the next rep began: this one ended at the turn
+            end = c.lowest if lowest[k] >= lowest_deg else pos + int(np.argmin(incl[: k + 1]))
+        c.end = self._after = end
+        self._pending.append(c)
+        self._candidate = None
+        self._slow_run = 0
+        return end + 1
+
+    def _peak_speed(self, first: int, last: int) -> float:
+        """Fastest the inclination changed (deg/s, over 0.1 s) between two samples."""
+        lag = self._n(0.1)
+        incl = self.history.window("incl", first, last + 1)
+        if len(incl) <= lag:
+            return 0.0
+        return float(np.abs(incl[lag:] - incl[:-lag]).max()) * self.rate_hz / lag
+
+    def _rests(self, slow: np.ndarray, pos: int) -> np.ndarray:
+        """Run lengths of ``slow`` carried from the last examined sample (``pos`` on)."""
+        index = np.arange(len(slow))
+        last_fast = np.maximum.accumulate(np.where(slow, -1, index))
+        runs = np.where(last_fast >= 0, index - last_fast, self._slow_run + index + 1)
+        self._slow_run = int(runs[-1]) if len(runs) else self._slow_run
+        return runs
+
+    # -- confirmation and measurement ------------------------------------------
+
+    def _confirm_ready(self, final: bool = False) -> list[Rep]:
+        reps = []
+        confirm = self._n(self.config.confirm_s)
+        while self._pending and (final or self._pending[0].end + confirm < self.history.end):
+            c = self._pending.pop(0)
+            rep = self._measure(c)
+            if rep is not None:
+                reps.append(rep)
+        return reps
+
+    def finish(self) -> tuple[list[Rep], list[RepSet]]:
+        """End of stream: confirm what can be, close the open set."""
+        reps = self._confirm_ready(final=True)
+        return reps, self._sets.close()
+
+    def _along(self, first: int, stop: int, direction: np.ndarray) -> np.ndarray:
+        """Tilt (deg) along ``direction``: + toward the rep's bottom, - behind standing."""
+        up = self.history.window("up", first, stop)
+        return np.arcsin(np.clip(up @ direction, -1.0, 1.0)) * DEG
+
+    def _direction(self, index: int) -> np.ndarray:
+        """Unit direction of the thigh's tilt from standing at a sample (sensor frame)."""
+        up = self.history.at("up", index)
+        return unit(up - np.dot(up, self.up_axis) * self.up_axis)
+
+    def _measure(self, c: _Candidate) -> Rep | None:
+        cfg = self.config
+        h = self.history
+        start = c.top
+        direction = self._direction(c.bottom)
+        confirmed = c.end + self._n(cfg.confirm_s)
+        t_start, t_bottom, t_end = (float(h.at("t", k)) for k in (start, c.bottom, c.end))
+        # Along the rep's own plane, from the level it set off from: standing on one leg
+        # already tilts the thigh sideways, and a wobble on top can pass the minimum
+        # inclination without any squat.
+        level = float(self._along(start, start + 1, direction)[0])
+        depth_along = float(self._along(c.bottom, c.bottom + 1, direction)[0]) - level
+        swing_s = t_end - t_start
+        stride = self._stride(start, c, direction, level, depth_along, swing_s)
+        if stride:
+            self.state.notes.append(f"not a rep: {stride}")
+            self._add_direction(confirmed, c.bottom_deg, self._excursion(start, c), False)
+            return None
+        if depth_along < cfg.min_depth_deg:
+            self.state.notes.append(f"not a rep: only {depth_along:.0f}° down in its own plane")
+            return None
+        if swing_s < cfg.min_duration_s:
+            self.state.notes.append(f"not a rep: over in {swing_s:.2f} s (a shake)")
+            return None
+        set_index = self._sets.add(t_start, t_end)
+        speed, wobble = self._shape(start, c, direction)
+        rep = Rep(
+            index=len(self._reps) + 1,
+            set_index=set_index,
+            start_s=t_start,
+            bottom_s=t_bottom,
+            end_s=t_end,
+            depth_deg=c.bottom_deg,
+            descent_s=t_bottom - t_start,
+            ascent_s=t_end - t_bottom,
+            sparc=sparc(speed, self.rate_hz),
+            ldlj=ldlj(speed, self.rate_hz),
+            wobble_deg=wobble,
+            # The sample whose arrival settled it (whatever the push size).
+            reported_s=float(h.at("t", min(confirmed, h.end - 1))),
+        )
+        self._reps.append(rep)
+        self._add_direction(confirmed, c.bottom_deg, self._excursion(start, c), True)
+        return rep
+
+    def _stride(self, start, c, direction, level, depth_along, swing_s) -> str | None:
+        """Why the swing is a walking stride (see the module doc), or None."""
+        cfg = self.config
+        confirmed = c.end + self._n(cfg.confirm_s)
+        before = self._along(start - self._n(cfg.stride_lookback_s), start + 1, direction)
+        after = self._along(c.end, confirmed + 1, direction)
+        behind_before = level - float(before.min(initial=level))
+        behind_after = level - float(after.min(initial=level))
+        behind = max(behind_before, behind_after)
+        quick = swing_s < cfg.stride_s
+        strike = self._impact(start, confirmed) > cfg.strike_m_s2
+        merit = (
+            behind > max(cfg.extension_deg, cfg.extension_fraction * depth_along)
+            or (
+                quick
+                and min(behind_before, behind_after)
+                > max(cfg.extension_deg, cfg.stride_fraction * depth_along)
+            )
+            or (
+                quick and strike and behind > max(cfg.strike_deg, cfg.strike_fraction * depth_along)
+            )
+        )
+        # Two strides just before, one at least a stride in its own right: walking goes on.
+        walking = all(self._strides) and "merit" in self._strides
+        walking = walking and start - self._last_end <= self._n(cfg.walking_gap_s)
+        self._strides = [self._strides[1], "merit" if merit else ("walking" if walking else "")]
+        self._last_end = c.end
+        if merit:
+            return f"the thigh swung {behind:.0f}° behind where it set off (a walking stride)"
+        return "a swing in the middle of walking" if walking else None
+
+    def _impact(self, start: int, confirmed: int) -> float:
+        """Largest |a| over the swing and just after, above its usual level (m/s²)."""
+        h = self.history
+        around = h.window("acc_norm", start - self._n(5.0), confirmed + 1)
+        swing = h.window("acc_norm", start, confirmed + 1)
+        return float(swing.max(initial=0.0) - np.median(around)) if len(around) else 0.0
 
     def forward(self, before: int | None = None) -> np.ndarray | None:
         """Where flexion goes (unit, sensor frame), from reps and strides confirmed before a sample.
@@ -186,167 +407,6 @@ class RepDetector:
         sign = sum(depth * float(d @ axis) for _, depth, d, counted in seen if counted)
         return -axis if sign < 0 else axis
 
-    def finish(self) -> tuple[list[Rep], list[RepSet]]:
-        """End of stream: confirm what can be, close the open set."""
-        reps = self._confirm_ready(final=True)
-        return reps, self._sets.close()
-
-    # -- the rep's course ---------------------------------------------------
-
-    def _along(self, first: int, stop: int, direction: np.ndarray) -> np.ndarray:
-        """Tilt (deg) along ``direction``: + toward the rep's bottom, - behind standing."""
-        up = self.history.window("up", first, stop)
-        return np.arcsin(np.clip(up @ direction, -1.0, 1.0)) * DEG
-
-    def _returning(self, c: _Candidate, pos: int, incl: np.ndarray) -> tuple[int, bool]:
-        """Offset in ``incl`` (from sample ``pos``) where the thigh is back at standing,
-        and whether it is; else where to look on from (the end of ``incl``, or where the
-        thigh went deeper again after rising, so that pushes cut anywhere agree).
-
-        Back below ``standing_deg``; or, once clearly on the way up (the minimum
-        depth below the bottom), back within ``standing_deg`` of the standing level
-        before the rep along the rep's own direction: standing on one leg, the thigh
-        stays leaning a few degrees sideways after the rep, and that lean (or a
-        shake) should not hold the rep open.
-        """
-        cfg = self.config
-        back = np.flatnonzero(incl < cfg.standing_deg)
-        stop = int(back[0]) if len(back) else len(incl)
-        if c.rising:  # on the way up already: it stays so until the thigh goes deeper
-            up_from, top = 0, c.bottom_deg
-        else:
-            peak = np.maximum.accumulate(np.maximum(incl, c.bottom_deg))
-            rising = np.flatnonzero(incl[:stop] <= peak[:stop] - cfg.min_depth_deg)
-            if len(rising) == 0:
-                return stop, stop < len(incl)
-            up_from = int(rising[0])
-            top = float(peak[up_from])
-        # The bottom is fixed from here until the thigh goes deeper again.
-        deeper = np.flatnonzero(incl[up_from:stop] > top)
-        until = up_from + int(deeper[0]) if len(deeper) else stop
-        bottom = c.bottom if top == c.bottom_deg else pos + int(np.argmax(incl[:up_from]))
-        direction = self._direction(bottom)
-        home_deg = self._level_before(c, direction) + cfg.standing_deg
-        along = self._along(pos + up_from, pos + until, direction)
-        home = np.flatnonzero(along <= home_deg)
-        if len(home):
-            return up_from + int(home[0]), True
-        c.rising = until == stop  # went deeper: look afresh from there
-        return (until, False) if until < stop else (stop, stop < len(incl))
-
-    def _direction(self, index: int) -> np.ndarray:
-        """Unit direction of the thigh's tilt from standing at a sample (sensor frame)."""
-        up = self.history.at("up", index)
-        return unit(up - np.dot(up, self.up_axis) * self.up_axis)
-
-    def _level_before(self, c: _Candidate, direction: np.ndarray) -> float:
-        """Standing level along ``direction`` in the seconds before the trigger."""
-        first = max(c.trigger - self._n(self.config.baseline_window_s), c.after)
-        before = self._along(first, c.trigger + 1, direction)
-        # Never behind the standing reference: before a rep that follows walking the
-        # lowest point is a stride's extension, not standing.
-        return max(float(before.min()), 0.0) if len(before) else 0.0
-
-    def _begin_return(self, c: _Candidate, returned: int) -> None:
-        c.returned = returned
-        c.direction = self._direction(c.bottom)
-        c.baseline_deg = self._level_before(c, c.direction)
-
-    def _find_end(self, c: _Candidate) -> int | None:
-        """First sample after the return where the thigh is home, stopped, or going again.
-
-        Looks at most ``return_timeout_s`` past the return; if none of these happened
-        by then, the rep ends where it came lowest.
-        """
-        cfg = self.config
-        lag = self._n(0.1)
-        timeout = self._n(cfg.return_timeout_s)
-        lo = max(c.returned - lag, self.history.start)
-        along = self._along(lo, c.returned + timeout + 1, c.direction)
-        incl = self.history.window("incl", c.returned, c.returned + timeout + 1)
-        skip = c.returned - lo
-        along_r = along[skip:]
-        if len(along_r) == 0:
-            return None
-        speed = np.full(len(along_r), np.inf)
-        if skip == lag:
-            speed = np.abs(along_r - along[: len(along_r)]) * (self.rate_hz / lag)
-        lowest = np.minimum.accumulate(incl)
-        home_deg = c.baseline_deg + float(np.clip(0.03 * c.bottom_deg, 0.3, 1.0))
-        going_again = incl >= lowest + cfg.restart_deg
-        done = (along_r <= home_deg) | (speed < cfg.stop_rate_deg_s) | going_again
-        hits = np.flatnonzero(done)
-        if len(hits):
-            k = int(hits[0])
-            if going_again[k]:  # the next rep began: this one ended at the turn
-                k = int(np.argmin(incl[: k + 1]))
-            return c.returned + k
-        if len(along_r) > timeout:
-            return c.returned + int(np.argmin(along_r))
-        return None
-
-    # -- confirmation and measurement ------------------------------------------
-
-    def _confirm_ready(self, final: bool = False) -> list[Rep]:
-        reps = []
-        confirm = self._n(self.config.confirm_s)
-        while self._pending and (final or self._pending[0].end + confirm < self.history.end):
-            c = self._pending.pop(0)
-            rep = self._measure(c)
-            if rep is not None:
-                reps.append(rep)
-        return reps
-
-    def _measure(self, c: _Candidate) -> Rep | None:
-        cfg = self.config
-        h = self.history
-        start = self._refine_start(c)
-        lookback = self._along(start - self._n(cfg.stride_lookback_s), start + 1, c.direction)
-        after = self._along(c.end, c.end + self._n(cfg.confirm_s) + 1, c.direction)
-        # Measured from the standing reference itself: while walking, the level
-        # before a stride is already extension.
-        behind = min(lookback.min(initial=0.0), after.min(initial=0.0))
-        confirmed = c.end + self._n(cfg.confirm_s)
-        if behind < -cfg.extension_deg:
-            self.state.notes.append(
-                f"not a rep: the thigh went {-behind:.0f}° behind standing (a walking stride)"
-            )
-            self._add_direction(confirmed, c.bottom_deg, self._excursion(start, c), False)
-            return None
-        # Depth is counted from the standing level just before, in the rep's own plane:
-        # standing on one leg already tilts the thigh sideways, and a wobble on top of
-        # that can pass the minimum inclination without any squat.
-        bottom_along = float(self._along(c.bottom, c.bottom + 1, c.direction)[0])
-        if bottom_along - c.baseline_deg < cfg.min_depth_deg:
-            self.state.notes.append(
-                f"not a rep: only {bottom_along - c.baseline_deg:.0f}° from the standing level"
-            )
-            return None
-        t_start, t_bottom, t_end = (float(h.at("t", k)) for k in (start, c.bottom, c.end))
-        if t_end - t_start < cfg.min_duration_s:
-            self.state.notes.append(f"not a rep: over in {t_end - t_start:.2f} s (a shake)")
-            return None
-        set_index = self._sets.add(t_start, t_end)
-        speed, wobble = self._shape(start, c)
-        rep = Rep(
-            index=len(self._reps) + 1,
-            set_index=set_index,
-            start_s=t_start,
-            bottom_s=t_bottom,
-            end_s=t_end,
-            depth_deg=c.bottom_deg,
-            descent_s=t_bottom - t_start,
-            ascent_s=t_end - t_bottom,
-            sparc=sparc(speed, self.rate_hz),
-            ldlj=ldlj(speed, self.rate_hz),
-            wobble_deg=wobble,
-            # The sample whose arrival settled it (whatever the push size).
-            reported_s=float(h.at("t", min(c.end + self._n(cfg.confirm_s), h.end - 1))),
-        )
-        self._reps.append(rep)
-        self._add_direction(confirmed, c.bottom_deg, self._excursion(start, c), True)
-        return rep
-
     def _add_direction(self, confirmed: int, depth: float, d: np.ndarray, counted: bool) -> None:
         previous = self._scatter[-1] if self._scatter else 0  # as sum() starts
         self._scatter.append(previous + depth * np.outer(d, d))
@@ -361,16 +421,7 @@ class RepDetector:
         moved = self.history.at("up", c.bottom) - self.history.at("up", start)
         return unit(moved - np.dot(moved, self.up_axis) * self.up_axis)
 
-    def _refine_start(self, c: _Candidate) -> int:
-        """Last sample before the trigger at the standing level (within a small margin)."""
-        first = max(c.trigger - self._n(self.config.baseline_window_s), c.after)
-        first = max(first, self.history.start)
-        along = self._along(first, c.trigger + 1, c.direction)
-        margin = float(np.clip(0.02 * c.bottom_deg, 0.3, 1.0))
-        home = np.flatnonzero(along <= c.baseline_deg + margin)
-        return first + int(home[-1]) if len(home) else first
-
-    def _shape(self, start: int, c: _Candidate) -> tuple[np.ndarray, float]:
+    def _shape(self, start: int, c: _Candidate, direction: np.ndarray) -> tuple[np.ndarray, float]:
         """Angular speed over the rep (smoothed) and the wobble (deg RMS)."""
         cfg = self.config
         h = self.history
@@ -383,7 +434,7 @@ class RepDetector:
         if len(rate) > self._smooth_speed.padlen:
             rate = self._smooth_speed(rate)
         speed = norm(rate[inner])
-        side = unit(np.cross(self.up_axis, c.direction))
+        side = unit(np.cross(self.up_axis, direction))
         frontal = np.arcsin(np.clip(up @ side, -1.0, 1.0)) * DEG
         # Sideways motion that follows the squat itself (the knee drifting in as it
         # bends) is part of the rep's path, however fast the rep: take out what the
@@ -401,7 +452,7 @@ class RepDetector:
         if c is None:
             return "standing"
         # Still going down while the deepest point is the newest sample.
-        going_down = c.returned is None and c.bottom >= self.history.end - 2
+        going_down = c.home is None and c.bottom >= self.history.end - 2
         return "descending" if going_down else "ascending"
 
 
