@@ -56,7 +56,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def engine_version() -> str:
     rev = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+        ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
         capture_output=True,
         text=True,
         check=False,

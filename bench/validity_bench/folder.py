@@ -52,6 +52,32 @@ def _count(value, where: str) -> int:
     return value
 
 
+def _is_time(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_truth(truth: dict, where: str) -> None:
+    """The parts of a truth file that are scored must be what the format says."""
+    for key, optional in (("reps", ("bottom_s", "depth_deg")), ("balance", ("sway_rms_deg",))):
+        items = truth.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise FolderError(f"{where}: {key} must be a list of objects")
+        for n, item in enumerate(items, 1):
+            if not all(_is_time(item.get(k)) for k in ("start_s", "end_s")):
+                raise FolderError(f"{where}: {key} {n} needs start_s and end_s in seconds")
+            if any(item.get(k) is not None and not _is_time(item[k]) for k in optional):
+                raise FolderError(f"{where}: {key} {n}: {', '.join(optional)} must be numbers")
+    walk = truth.get("walk_s")
+    if walk is not None:
+        pairs = [walk] if isinstance(walk, list) and all(map(_is_time, walk)) else walk
+        if not isinstance(pairs, list) or not all(
+            isinstance(p, list) and len(p) == 2 and all(map(_is_time, p)) for p in pairs
+        ):
+            raise FolderError(f"{where}: walk_s must be [start, end] or a list of them")
+
+
 def load_cases(folder: Path, pattern: str | None = None) -> list[Case]:
     """The cases of ``folder`` listed in its index, in index order.
 
@@ -86,10 +112,14 @@ def load_cases(folder: Path, pattern: str | None = None) -> list[Case]:
         truth = _read_json(truth_path) if truth_path.is_file() else {}
         if not isinstance(truth, dict):
             raise FolderError(f"{truth_path}: must hold one JSON object")
-        count = truth.get("rep_count", entry.get("rep_count"))
-        if count is None:
+        _check_truth(truth, str(truth_path))
+        if "rep_count" in truth:
+            count = _count(truth["rep_count"], str(truth_path))
+        elif entry.get("rep_count") is not None:
+            count = _count(entry["rep_count"], where)
+        else:
             raise FolderError(f"{where}: no rep_count in the index or the truth file")
-        cases.append(Case(name, kind, exercise, csv, _count(count, where), truth))
+        cases.append(Case(name, kind, exercise, csv, count, truth))
     if not cases:
         why = "lists no case" if pattern is None else f"has no case matching {pattern!r}"
         raise FolderError(f"{index_path}: {why}")

@@ -121,12 +121,12 @@ def score_case(truth: dict, rep_count: int, exercise: str, found: dict | None) -
 
 
 def _walk(windows, events, bouts) -> dict:
-    inside = lambda lo, hi: any(a < hi and lo < b for a, b in windows)  # noqa: E731
+    def overlaps(bout: dict) -> bool:
+        return any(_overlap(bout, {"start_s": a, "end_s": b}) > 0 for a, b in windows)
+
     return {
         "reps": sum(any(a <= anchor(e) <= b for a, b in windows) for e in events),
-        "bouts": None
-        if bouts is None
-        else sum(inside(float(b["start_s"]), float(b["end_s"])) for b in bouts),
+        "bouts": None if bouts is None else sum(overlaps(b) for b in bouts),
     }
 
 
