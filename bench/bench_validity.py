@@ -33,7 +33,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("folder", nargs="?", type=Path, help=f"default {DEFAULT_FOLDER}")
     p.add_argument("--cases", metavar="PATTERN", help="glob on names or kinds, or part of a name")
-    p.add_argument("--verbose", action="store_true", help="a line per case as well")
+    p.add_argument(
+        "--verbose", action="store_true", help="a line per case (with --json: what was found)"
+    )
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument(
         "--simulate",
@@ -85,7 +87,7 @@ def score(folder: Path, args: argparse.Namespace) -> dict:
     print(f"scoring {len(cases)} cases of {folder} on {args.jobs} process(es)", file=sys.stderr)
     detections = run_cases(cases, with_baseline=version is not None, jobs=args.jobs)
     meta = {"folder": str(folder), "tracker": engine_version(), "baseline": baseline_text}
-    return evaluate(cases, detections, meta)
+    return evaluate(cases, detections, meta, with_found=args.verbose)
 
 
 def main(argv: list[str] | None = None) -> int:

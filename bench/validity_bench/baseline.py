@@ -12,7 +12,8 @@ The recipe, written once and used unchanged on every file:
 4. A rep is a peak of the tilt (``scipy.signal.find_peaks``) with a prominence of at least
    10° and at least 0.75 s from the previous one. Its bottom is the peak, its depth the
    tilt there, its start and end where the tilt crosses 10 % of the prominence above the
-   peak's base (``scipy.signal.peak_widths``, ``rel_height`` 0.9).
+   peak's base (``scipy.signal.peak_widths``, ``rel_height`` 0.9). In a sit-to-stand test
+   (starting seated) a peak is a stand, its rise from that start to the peak.
 
 It finds no balance bouts.
 """
@@ -94,9 +95,14 @@ def reps_from_tilt(grid: np.ndarray, tilt: np.ndarray) -> list[dict]:
     ]
 
 
-def detect(path) -> dict:
-    """The baseline's reps in an interchange CSV, as ``run.tracker_detections`` gives them."""
+def detect(path, exercise: str = "auto") -> dict:
+    """The baseline's reps in an interchange CSV, as ``run.tracker_detections`` gives them.
+
+    In a sit-to-stand test a peak is a stand, and its rise runs from the start to the peak.
+    """
     block = read_csv(path).block
     grid, tilt = tilt_deg(block.t_s, block.acc, block.gyr)
     reps = reps_from_tilt(grid, tilt)
+    if exercise == "sit_to_stand":
+        reps = [{"start_s": r["start_s"], "end_s": r["bottom_s"]} for r in reps]
     return {"count": len(reps), "events": reps, "bouts": None, "notes": []}

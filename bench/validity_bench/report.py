@@ -17,14 +17,19 @@ BOUT_ROWS = (
 )
 
 
-def evaluate(cases: list[Case], detections: list[dict], meta: dict) -> dict:
-    """Scores of every case and the figures of each kind and of all cases."""
+def evaluate(
+    cases: list[Case], detections: list[dict], meta: dict, with_found: bool = False
+) -> dict:
+    """Scores of every case and the figures of each kind and of all cases; ``with_found``
+    keeps what each method found in every case (``found``) as well."""
     rows = []
     for case, found in zip(cases, detections, strict=True):
         row = {"name": case.name, "kind": case.kind, "exercise": case.exercise}
         row["truth_count"] = case.rep_count
         for method in METHODS:
             row[method] = score_case(case.truth, case.rep_count, case.exercise, found[method])
+        if with_found:
+            row["found"] = found
         rows.append(row)
 
     def figures(members: list[dict]) -> dict:

@@ -49,7 +49,7 @@ def _guarded(method, case: Case, finds_bouts: bool) -> dict:
 
 
 def baseline_detections(case: Case) -> dict:
-    return baseline.detect(case.csv)
+    return baseline.detect(case.csv, case.exercise)
 
 
 def run_case(case: Case, with_baseline: bool = True) -> dict:

@@ -133,6 +133,8 @@ def test_the_command_prints_markdown_or_json(folder, capsys, monkeypatch):
     result = json.loads(capsys.readouterr().out)
     assert [c["name"] for c in result["cases"]] == ["reps", "walk", "chair", "stance"]
     assert result["overall"]["baseline"] is None and result["overall"]["tracker"]["cases"] == 4
+    chair = result["cases"][2]
+    assert chair["found"]["tracker"]["count"] == chair["tracker"]["count"]
 
 
 @pytest.mark.parametrize(
@@ -240,3 +242,11 @@ def test_baseline_counts_simulated_squats():
     for got, want in zip(reps, truth, strict=True):
         assert got["depth_deg"] == pytest.approx(want["depth_deg"], abs=5.0)
         assert got["bottom_s"] == pytest.approx(want["bottom_s"], abs=0.3)
+
+
+def test_baseline_gives_rises_in_a_sit_to_stand_test(folder):
+    pytest.importorskip("imufusion")
+    found = baseline.detect(folder / "chair.csv", "sit_to_stand")
+    assert found["count"] == len(found["events"]) >= 1 and found["bouts"] is None
+    for rise in found["events"]:
+        assert set(rise) == {"start_s", "end_s"} and rise["start_s"] < rise["end_s"]
