@@ -47,11 +47,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seeds", type=int, default=1, help="with --simulate kinds: seeds per kind")
     p.add_argument("--out", type=Path, help="with --simulate: write the folder here and keep it")
     p.add_argument("--no-baseline", action="store_true", help="the engine only")
-    p.add_argument("--jobs", type=int, default=default_jobs(), help="worker processes")
+    p.add_argument(
+        "--jobs", type=int, help="worker processes (default: one per core from 20 MB of CSV)"
+    )
     args = p.parse_args(argv)
     if args.simulate and args.folder:
         p.error("give a FOLDER or --simulate, not both")
-    if args.seeds < 1 or args.jobs < 1:
+    if args.seeds < 1 or (args.jobs is not None and args.jobs < 1):
         p.error("--seeds and --jobs must be at least 1")
     return args
 
@@ -84,8 +86,9 @@ def score(folder: Path, args: argparse.Namespace) -> dict:
         baseline_text = "n/a: imufusion is not installed (pip install -e '.[bench]')"
     else:
         baseline_text = f"imufusion {version} + scipy find_peaks"
-    print(f"scoring {len(cases)} cases of {folder} on {args.jobs} process(es)", file=sys.stderr)
-    detections = run_cases(cases, with_baseline=version is not None, jobs=args.jobs)
+    jobs = args.jobs or default_jobs(cases)
+    print(f"scoring {len(cases)} cases of {folder} in {jobs} process(es)", file=sys.stderr)
+    detections = run_cases(cases, with_baseline=version is not None, jobs=jobs)
     meta = {"folder": str(folder), "tracker": engine_version(), "baseline": baseline_text}
     return evaluate(cases, detections, meta, with_found=args.verbose)
 

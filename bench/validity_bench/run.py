@@ -9,6 +9,7 @@ method raised.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 
@@ -64,12 +65,22 @@ def run_cases(cases: list[Case], with_baseline: bool, jobs: int) -> list[dict]:
     """``run_case`` over every case, in order, on ``jobs`` worker processes (1: here)."""
     if jobs <= 1 or len(cases) <= 1:
         return [run_case(c, with_baseline) for c in cases]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # Not fork: a process with threads (a test runner, a UI) may not fork safely.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         return list(pool.map(run_case, cases, [with_baseline] * len(cases)))
 
 
-def default_jobs() -> int:
-    """One worker per core this process may use."""
+PARALLEL_FROM_BYTES = (
+    20_000_000  # below, starting workers (about 1 s each) costs more than it saves
+)
+
+
+def default_jobs(cases: list[Case]) -> int:
+    """One worker per core this process may use when the CSVs are large enough to gain."""
+    if sum(c.csv.stat().st_size for c in cases) < PARALLEL_FROM_BYTES:
+        return 1
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
