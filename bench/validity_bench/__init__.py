@@ -1,0 +1,1 @@
+"""The validity benchmark: the engine and a plain baseline scored against folders of truth."""
