@@ -115,10 +115,16 @@ class _Clock:
         return int(np.clip(np.searchsorted(self.t, tau_s - 1e-9), 0, len(self.t) - 1))
 
 
-def _rep(ev: Event, clock: _Clock, incl: np.ndarray) -> dict:
+def _rep(ev: Event, clock: _Clock, incl: np.ndarray, carried: np.ndarray | None) -> dict:
     i0, i1 = clock.idx(ev.start_s), clock.idx(ev.end_s)
     ib = i0 + int(np.argmax(incl[i0 : i1 + 1]))
     start, bottom, end = clock.rec(ev.start_s), clock.rec(clock.t[ib]), clock.rec(ev.end_s)
+    extra = {}
+    if "tops" in ev.info:  # continuous reps start and end at tops that wander
+        extra = {"start_inclination_deg": _r(incl[i0]), "end_inclination_deg": _r(incl[i1])}
+        extra["tops"] = ev.info["tops"]
+    if carried is not None:  # on soft tissue: the depth the sensor's own tilt shows
+        extra["sensor_depth_deg"] = _r(carried[ib])
     return {
         "start_s": start,
         "bottom_s": bottom,
@@ -130,7 +136,7 @@ def _rep(ev: Event, clock: _Clock, incl: np.ndarray) -> dict:
         "shake_rms_deg": _r(ev.info["shake_rms_deg"]),
         "kind": ev.info["kind"],
         "side": ev.info["side"],
-    }
+    } | extra
 
 
 def _sets(set_events, rep_events, reps_json, clock) -> list[dict]:
@@ -180,7 +186,7 @@ def _balance(ev: Event, clock: _Clock, fine: FineSignals) -> dict:
         "shift_on": [clock.rec(v) for v in ev.info["shift_on"]],
         "shift_off": [clock.rec(v) for v in ev.info["shift_off"]],
         "side": ev.info["side"],
-    }
+    } | {k: _r(ev.info[k]) for k in ("shake_rms_deg", "shake_hz") if k in ev.info}
 
 
 def build_truth(events: list[Event], fine: FineSignals, clock_scale: float, meta: dict) -> Truth:
@@ -195,7 +201,7 @@ def build_truth(events: list[Event], fine: FineSignals, clock_scale: float, meta
         by_kind.setdefault(ev.kind, []).append(ev)
     get = by_kind.get
 
-    reps = [_rep(ev, clock, incl) for ev in get("rep", [])]
+    reps = [_rep(ev, clock, incl, fine.carried_inclination_deg) for ev in get("rep", [])]
     for i, rep in enumerate(reps):
         rep["index"] = i
     sets = _sets(get("set", []), get("rep", []), reps, clock)
