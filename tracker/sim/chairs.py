@@ -34,10 +34,10 @@ def chair_rises(
     """Seated, then ``rises`` rises (or as many as start halfway up within ``window_s``
     after the cue at ``lead_s``), each straight back down, seated at the end.
 
-    Seated the thigh is ``travel_deg`` from standing (a higher chair: 60-90°); each rise
-    takes ``rise_s`` (±15 %) to a standing thigh 0-5° from vertical and turns straight
-    back down over ``sit_s`` (±15 %); seated 0.05-0.4 s between. Landing on the seat
-    jolts the hip down (``landing_m_s2`` peak, about 10 Hz).
+    Seated the thigh is 97-100 % of ``travel_deg`` from vertical (a higher chair: 60-90°);
+    each rise takes ``rise_s`` (±15 %) to a standing thigh within 2° of vertical and turns
+    straight back down over ``sit_s`` (±15 %); seated 0.05-0.4 s between. Landing on the
+    seat jolts the hip down (``landing_m_s2`` peak, about 10 Hz).
     """
     if rises is None and window_s is None:
         raise ValueError("give rises, window_s or both")
@@ -53,11 +53,12 @@ def chair_rises(
         if window_s is not None and half > cue + window_s:
             break
         times.append(t + up_s)
-        values.append(rng.uniform(-2.0, 5.0))
-        rise_events.append(Event("rise", t, t + up_s, {"index": len(rise_events), "half_s": half}))
+        values.append(rng.uniform(-1.0, 2.0))
+        info = {"index": len(rise_events), "half_s": half, "no_pause": True}
+        rise_events.append(Event("rise", t, t + up_s, info))
         t += up_s + sit_s * rng.uniform(0.85, 1.15)
         times.append(t)
-        values.append(travel_deg * rng.uniform(0.97, 1.03))
+        values.append(travel_deg * rng.uniform(0.97, 1.0))
         landings.append(t)
         t += rng.uniform(0.05, 0.4)
         times.append(t)

@@ -10,7 +10,7 @@ from tracker.sim.sessions import KINDS, simulate
 
 FAMILIES: tuple[tuple[str, str, dict], ...] = (
     ("continuous-squats", "continuous-squats", {}),
-    ("wandering-tops", "continuous-squats", {"tops": "wander", "reps": (8, 12)}),
+    ("wandering-tops", "continuous-squats", {"tops": "wander"}),
     ("squats-and-walks", "squats-and-walks", {}),
     ("loose-walk", "loose-walk", {"duration": (40.0, 120.0)}),
     ("sit-to-stand", "high-chair-sit-to-stand", {}),

@@ -43,7 +43,7 @@ def _squat_set(ctx: Ctx, lead_s: float, reps=(8, 12)) -> Segment:
         leg=ctx.leg,
         reps=ctx.count("reps", *reps),
         depth_deg=ctx.pick("depth", 50.0, 110.0),
-        period_s=2.0 * ctx.pick("tempo", 0.9, 1.8),
+        period_s=2.0 * ctx.pick("tempo", 1.06, 1.68),  # reps of 1.9-3.7 s
         tops=_tops(ctx),
         lead_s=lead_s,
         settle_s=rng.uniform(0.6, 1.5),
@@ -102,7 +102,7 @@ def loose_walk(ctx: Ctx) -> list[Segment]:
 
 
 def _travel(ctx: Ctx) -> float:
-    return ctx.pick("travel_deg", 60.0, 90.0)
+    return ctx.pick("travel_deg", 62.0, 90.0)  # seated at 97-100 % of it: 60-90°
 
 
 def high_chair_sit_to_stand(ctx: Ctx) -> list[Segment]:

@@ -16,7 +16,15 @@ from true time by the clock's drift. Definitions:
   ``sway_rms_deg`` = RMS angle between the true long axis and its mean direction over
   it; the other measures are ``tracker.dsp.sway.sway_measures`` of the axis' 2-D tilt
   (frontal, sagittal) about that mean direction, sampled at 100 Hz.
-- sit_to_stand ``duration_s``: start of the first rise to the end of the last.
+- sit_to_stand ``duration_s``: start of the first rise to the end of the last; rises
+  straight back down (``chairs``) also give the inclination seated and at the top, and
+  the ``travel_deg`` between them.
+- continuous reps (``continuous``) also give the inclination at their start and end
+  (``start_inclination_deg``, ``end_inclination_deg``: the tops, against the vertical
+  posture held before the set) and their ``tops`` style.
+- on soft tissue (``strap``), each rep gives ``sensor_depth_deg``: the inclination at the
+  bottom of the thigh's axis as the sensor carries it (bone plus tissue rotation), and
+  the file holds the strap's drawn settings under ``strap``.
 
 Besides those lists the file holds ``simulated`` (always true), ``kind``, ``seed``,
 ``exercise`` (the ``tracker analyze --exercise`` the session calls for), ``options``,
@@ -139,6 +147,12 @@ def _rep(ev: Event, clock: _Clock, incl: np.ndarray, carried: np.ndarray | None)
     } | extra
 
 
+def _travel(ev: Event, clock: _Clock, incl: np.ndarray) -> dict:
+    """A rise straight back down (``chairs``): the thigh seated and at the top."""
+    seated, top = incl[clock.idx(ev.start_s)], incl[clock.idx(ev.end_s)]
+    return {"seated_deg": _r(seated), "top_deg": _r(top), "travel_deg": _r(seated - top)}
+
+
 def _sets(set_events, rep_events, reps_json, clock) -> list[dict]:
     out = []
     for k, ev in enumerate(sorted(set_events, key=lambda e: e.start_s)):
@@ -247,6 +261,7 @@ def build_truth(events: list[Event], fine: FineSignals, clock_scale: float, meta
     if get("sts"):
         rises = [
             {"index": i, "start_s": clock.rec(ev.start_s), "end_s": clock.rec(ev.end_s)}
+            | (_travel(ev, clock, incl) if ev.info.get("no_pause") else {})
             for i, ev in enumerate(get("rise", []))
         ]
         sts = {
