@@ -63,7 +63,7 @@ def hard_cases(
       between reps.
     - ``wandering-tops``: the same with the tops always wandering.
     - ``squats-and-walks``: 2-3 such sets of 6-12 reps, a loose walk of 10-30 s between.
-    - ``loose-walk``: 40-120 s of walking (0.95-1.2 strides/s, cadence and swing varying
+    - ``loose-walk``: 40-120 s of walking (1.0-1.25 strides/s, cadence and swing varying
       stride to stride) with a loose strap: heel strikes of 35-80 m/s² that clip at
       ±2 g, the sensor ringing on the tissue after them and slipping 2-6° by the end.
     - ``sit-to-stand``: five rises from a higher chair, the thigh turning 60-90°

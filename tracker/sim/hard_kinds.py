@@ -56,7 +56,7 @@ def _squat_set(ctx: Ctx, lead_s: float, reps=(8, 12)) -> Segment:
 
 def _loose_walk(ctx: Ctx, walk_s: float) -> Segment:
     rng = ctx.rng
-    stride_hz = rng.uniform(0.95, 1.2)
+    stride_hz = rng.uniform(1.0, 1.25)
     return walk(
         rng,
         max(2, round(walk_s * stride_hz)),
