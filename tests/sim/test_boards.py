@@ -95,6 +95,15 @@ def test_naming_the_defaults_changes_nothing():
     assert truth == named_truth
 
 
+def test_a_noiseless_cheap_board_keeps_its_range(sims):
+    s = sims.get("continuous-squats", seed=38, noise=False, loss=False)
+    sensor = s.sensor
+    assert sensor.acc_range_m_s2 == pytest.approx(2 * G) and sensor.acc_noise_m_s2 == 0.0
+    assert sensor.acc_bias_m_s2 == (0.0, 0.0, 0.0) and sensor.drift_ppm == 0.0
+    acc_lsb = sensor.lsb()[0]
+    np.testing.assert_allclose(s.block.acc, np.clip(s.ideal_acc, -2 * G, 2 * G), atol=acc_lsb)
+
+
 def test_the_ideal_preset(sims):
     s = sims.get("walking", seed=35, sensor="ideal")
     assert s.kept.all() and s.sensor.acc_noise_m_s2 == 0 and s.sensor.drift_ppm == 0

@@ -12,11 +12,12 @@ Presets:
   axis, noise 0.025-0.045 m/s² and 0.004-0.01 rad/s, a 44, 94 or 260 Hz low-pass, ±100 ppm
   clock, 0.5-3 % packet loss.
 
-The options ``acc_offset_g`` (size of the offset), ``acc_scale_pct`` (largest per-axis scale
-error), ``gyro_bias_deg_s`` (largest per-axis bias), ``acc_range_g``, ``gyro_range_deg_s``
-and ``bandwidth_hz`` replace the preset's value; the first three take a number or a
-(lo, hi) pair to draw from. Their draws come from a generator of their own, so a preset's
-other settings do not change when one is given.
+With ``noise=False`` a preset keeps its range and filter and loses its errors, noise and
+clock drift. The options ``acc_offset_g`` (size of the offset), ``acc_scale_pct``
+(largest per-axis scale error), ``gyro_bias_deg_s`` (largest per-axis bias),
+``acc_range_g``, ``gyro_range_deg_s`` and ``bandwidth_hz`` replace the preset's value;
+the first three take a number or a (lo, hi) pair to draw from. Their draws come from a
+generator of their own, so a preset's other settings do not change when one is given.
 """
 
 from __future__ import annotations
@@ -127,6 +128,13 @@ def board(
         sensor = preset
     elif preset == "cheap":
         sensor = cheap(sensor_rng, rate_hz, up, loss=loss)
+        if not noise:  # an ideal clock and readings, within the board's range and filter
+            sensor = replace(
+                SensorModel(rate_hz=rate_hz, loss_fraction=sensor.loss_fraction),
+                acc_range_m_s2=sensor.acc_range_m_s2,
+                gyr_range_rad_s=sensor.gyr_range_rad_s,
+                bandwidth_hz=sensor.bandwidth_hz,
+            )
     else:
         sensor = SensorModel.random(
             sensor_rng, rate_hz=rate_hz, noise=noise and preset == "typical",
