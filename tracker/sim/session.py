@@ -38,10 +38,10 @@ def assemble(
     """Join segments into one motion on the fine grid (true time) and collect their events.
 
     Adds the quiet postural sway (smooth noise in ``sway_band_hz``, by default 0.1-1 Hz,
-    of ``sway_rms_deg`` RMS in 2-D,
-    the whole leg leaning at the ankle, scaled by each segment's ``sway_gain``), turns
-    foot-fixed segments into hip paths with the leg chain, and places every segment
-    where the previous one ended (walking moves and turns the standing spot).
+    of ``sway_rms_deg`` RMS in 2-D, the whole leg leaning at the ankle, scaled by each
+    segment's ``sway_gain``), turns foot-fixed segments into hip paths with the leg chain,
+    and places every segment where the previous one ended (walking moves and turns the
+    standing spot).
 
     Parameters
     ----------

@@ -9,6 +9,7 @@ import numpy as np
 
 from tracker.errors import InputError
 from tracker.sim import boards, clinical, hard_kinds, scripts
+from tracker.sim.continuous import TOPS
 from tracker.sim.kinematics import LEGS, SITES, Mounting
 from tracker.sim.scripts import Ctx
 from tracker.sim.segment import Segment
@@ -111,7 +112,7 @@ KINDS: dict[str, Kind] = {
         hard_kinds.continuous_squats, "squat", "back-to-back squats, tops wandering"
     ),
     "squats-and-walks": _hard(
-        hard_kinds.squats_and_walks, "auto", "continuous sets, loose walks between"
+        hard_kinds.squats_and_walks, "auto", "continuous sets, walks between"
     ),
     "loose-walk": _hard(hard_kinds.loose_walk, "auto", "a long walk, loose strap", "loose"),
     "high-chair-sit-to-stand": _hard(
@@ -197,6 +198,8 @@ def simulate(kind: str, seed: int = 0, rate_hz: float | None = 100.0, **options)
         for v in values if isinstance(values, tuple | list) else [values]:
             if v is not None and not lo <= v <= hi:
                 raise InputError(f"{name} must be between {lo:g} and {hi:g}, not {v!r}")
+    if options.get("tops") not in (None, *TOPS):
+        raise InputError(f"tops must be one of {', '.join(TOPS)}, not {options['tops']!r}")
     boards.check(options)
     spec = KINDS[kind]
     strap = strap_named(options.get("strap") or spec.strap)
