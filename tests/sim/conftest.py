@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.sim import KINDS, SimSession, simulate
+from tracker.sim import EVERYDAY_KINDS, SimSession, simulate
 from tracker.sim.sessions import SUITE_OPTIONS
 
 
@@ -28,11 +28,11 @@ def sims() -> SessionCache:
 
 @pytest.fixture(scope="session")
 def every_kind(sims) -> dict[str, SimSession]:
-    """One realistic session (noise, loss, random mounting and rate) of every kind,
-    the long ones shortened as in the acceptance suite."""
+    """One realistic session (noise, loss, random mounting and rate) of every everyday
+    kind, the long ones shortened as in the acceptance suite."""
     return {
         kind: sims.get(kind, seed=11 + i, rate_hz=None, **SUITE_OPTIONS.get(kind, {}))
-        for i, kind in enumerate(KINDS)
+        for i, kind in enumerate(EVERYDAY_KINDS)
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -78,4 +79,47 @@ def test_an_ending_the_stance_cannot_have_is_refused(capsys, tmp_path):
     out = tmp_path / "stance.trk"
     assert _run(["simulate", "single-leg-stance", "--ending", "none", "-o", str(out)]) == 2
     assert "ending must be one of" in _one_line_error(capsys)
+    assert not out.exists()
+
+
+def test_real_world_flags_reach_the_simulator(capsys, tmp_path):
+    out = tmp_path / "squats.csv"
+    args = ["simulate", "continuous-squats", "-o", str(out), "--tops", "extended"]
+    args += ["--lead-in", "0.2", "--acc-offset", "0.4", "--acc-range", "4", "--gyro-range", "500"]
+    args += ["--strap", "loose", "--acc-scale", "2", "--gyro-bias", "1", "--bandwidth", "50"]
+    assert _run(args) == 0
+    truth = json.loads(out.with_name("squats.csv.truth.json").read_text())
+    sensor = truth["sensor"]
+    assert sensor["acc_range_m_s2"] == pytest.approx(4 * 9.80665)
+    assert sensor["gyr_range_rad_s"] == pytest.approx(math.radians(500.0))
+    assert sum(b * b for b in sensor["acc_bias_m_s2"]) ** 0.5 == pytest.approx(0.4 * 9.80665)
+    assert sensor["bandwidth_hz"] == 50.0 and truth["strap"]["strap"] == "loose"
+    assert truth["reps"][0]["start_s"] == pytest.approx(0.2, abs=0.01)
+    assert all(r["tops"] == "extended" for r in truth["reps"])
+
+
+def test_a_cheap_board_for_an_everyday_kind(capsys, tmp_path):
+    out = tmp_path / "walk.csv"
+    assert _run(["simulate", "walking", "-o", str(out), "--sensor", "cheap"]) == 0
+    truth = json.loads(out.with_name("walk.csv.truth.json").read_text())
+    assert truth["sensor"]["acc_range_m_s2"] == pytest.approx(2 * 9.80665)
+    assert "strap" not in truth
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--acc-range", "3"],
+        ["--acc-offset", "2"],
+        ["--gyro-range", "300"],
+        ["--travel", "10"],
+        ["--shake-hz", "40"],
+        ["--sensor", "gold"],
+        ["--strap", "tight"],
+    ],
+)
+def test_bad_real_world_flags_are_refused(capsys, tmp_path, args):
+    out = tmp_path / "x.csv"
+    assert _run(["simulate", "shaky-stance", "-o", str(out), *args]) == 2
+    _one_line_error(capsys)
     assert not out.exists()

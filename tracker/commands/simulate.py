@@ -46,7 +46,45 @@ def register(subparsers) -> None:
     )
     p.add_argument("--no-noise", action="store_true", help="an ideal sensor and clock")
     p.add_argument("--no-loss", action="store_true", help="no lost packets")
+    _add_real_world(p)
     p.set_defaults(func=run)
+
+
+def _add_real_world(p) -> None:
+    """The sensor's imperfections and the hard kinds' movements (as in real recordings)."""
+    g = p.add_argument_group(
+        "real-world sensor and movement",
+        "A board's imperfections (each replaces the preset's value) and the options of the "
+        "hard kinds (continuous-squats, squats-and-walks, loose-walk, high-chair-*, "
+        "swaying-stance, shaky-stance), which default to the cheap board on soft tissue.",
+    )
+    g.add_argument(
+        "--sensor",
+        choices=("typical", "ideal", "cheap"),
+        help="board preset: typical (default for everyday kinds), ideal, or cheap "
+        "(±2 g, ±250 °/s, accelerometer offset 0.2-0.6 g)",
+    )
+    g.add_argument("--acc-offset", type=float, metavar="G", help="accelerometer offset size")
+    g.add_argument("--acc-scale", type=float, metavar="PCT", help="largest scale error, %%")
+    g.add_argument("--gyro-bias", type=float, metavar="DEG_S", help="largest gyro bias per axis")
+    g.add_argument("--acc-range", type=float, metavar="G", help="accelerometer range: 2, 4, 8, 16")
+    g.add_argument(
+        "--gyro-range", type=float, metavar="DEG_S", help="gyro range: 125, 250 ... 2000"
+    )
+    g.add_argument("--bandwidth", type=float, metavar="HZ", help="the sensor's low-pass filter")
+    g.add_argument(
+        "--strap",
+        choices=("rigid", "soft", "loose"),
+        help="the sensor on soft tissue: rigid (default for everyday kinds), soft, loose",
+    )
+    g.add_argument("--lead-in", type=float, metavar="S", help="first movement after the start")
+    g.add_argument(
+        "--tops",
+        choices=("level", "short", "extended", "wander"),
+        help="continuous reps: where the tops sit against the posture before the set",
+    )
+    g.add_argument("--travel", type=float, metavar="DEG", help="chair rises: seated thigh angle")
+    g.add_argument("--shake-hz", type=float, metavar="HZ", help="shaky stance: shake frequency")
 
 
 _OPTION_OF_ARG = {
@@ -62,6 +100,18 @@ _OPTION_OF_ARG = {
     "mounting": "mounting",
     "sides": "sides",
     "ending": "ending",
+    "sensor": "sensor",
+    "acc_offset": "acc_offset_g",
+    "acc_scale": "acc_scale_pct",
+    "gyro_bias": "gyro_bias_deg_s",
+    "acc_range": "acc_range_g",
+    "gyro_range": "gyro_range_deg_s",
+    "bandwidth": "bandwidth_hz",
+    "strap": "strap",
+    "lead_in": "lead_in_s",
+    "tops": "tops",
+    "travel": "travel_deg",
+    "shake_hz": "shake_hz",
 }
 
 

@@ -66,6 +66,8 @@ def single_leg_stance(
     reaction_s: float = 0.8,
     trail_s: float = 3.0,
     step_deg: float = 18.0,
+    shake_rms_deg: float = 0.0,
+    shake_hz: float = 5.0,
 ) -> Segment:
     """A single-leg stance trial on the instrumented leg, from the start cue to standing again.
 
@@ -93,6 +95,9 @@ def single_leg_stance(
         Standing before the cue, cue to the start of the shift, standing at the end.
     step_deg : float
         How far the stance thigh swings forward in a step.
+    shake_rms_deg, shake_hz : float
+        A shake of the stance thigh (a tremor of the working leg) on top of the sway:
+        narrow-band (±1 Hz) about ``shake_hz``, ``shake_rms_deg`` RMS radius over the hold.
 
     Returns
     -------
@@ -133,6 +138,14 @@ def single_leg_stance(
     balance_info = {"sway_rms_target_deg": sway_rms_deg, "peak_hz": peak_hz}
     balance_info |= {"lean_deg": lean_deg, "shift_on": [a, b], "shift_off": [c, d], "side": leg}
     stance_info = {"ending": ending, "side": leg, "start": "lift_off", "cue_s": cue}
+    if shake_rms_deg > 0:
+        band = (shake_hz - 1.0, shake_hz + 1.0)
+        shake = np.column_stack([band_noise(len(ts), ts[1], rng, band, shake_hz) for _ in "xy"])
+        shake *= shake_rms_deg / np.sqrt(np.mean(np.sum(shake[i_b:i_c] ** 2, axis=1)))
+        shake *= envelope[:, None]
+        sway = sway + shake
+        flex, shank_flex = flex + shake[:, 0], shank_flex - KNEE_SWAY_SHARE * shake[:, 0]
+        balance_info |= {"shake_rms_deg": shake_rms_deg, "shake_hz": shake_hz}
     return Segment(
         flex_deg=flex,
         frontal_deg=lean + sway[:, 1],

@@ -15,7 +15,7 @@ from scipy.integrate import cumulative_trapezoid
 from tracker.frames import DEG
 from tracker.sim.kinematics import FINE_DT_S, HIP_HEIGHT_M
 from tracker.sim.segment import Event, Segment, local_time
-from tracker.sim.shapes import gabor, keyframes, ramp_window
+from tracker.sim.shapes import band_noise, gabor, impact, keyframes, ramp_window
 
 HEEL_STRIKE_HZ = 15.0
 HEEL_STRIKE_SIGMA_S = 0.02
@@ -42,6 +42,11 @@ def walk(
     flex_max_deg: float = 27.0,
     ext_max_deg: float = 12.0,
     heel_strike_m_s2: float = 20.0,
+    heel_strike_hz: float = HEEL_STRIKE_HZ,
+    heel_strike_sigma_s: float = HEEL_STRIKE_SIGMA_S,
+    variability: float = 0.0,
+    jolt: bool = False,
+    bounce_m: float = 0.02,
 ) -> Segment:
     """``strides`` strides (a stride is two steps) from standing to standing.
 
@@ -64,6 +69,18 @@ def walk(
     heel_strike_m_s2 : float
         Peak vertical acceleration of the instrumented leg's heel-strike transient
         (the other leg's is 0.3 times that).
+    heel_strike_hz, heel_strike_sigma_s : float
+        Frequency and width of that transient (a Gabor pulse).
+    variability : float
+        Stride-to-stride variation: the cadence wanders by this fraction (RMS) and the
+        swing's amplitude and each heel strike by twice it; 0 for a metronome.
+    jolt : bool
+        Heel strikes as one-signed jolts (``shapes.impact``: the hip stopped on its way
+        down and, at half the size, on its way forward) instead of the Gabor transient;
+        ``heel_strike_hz`` is then unused, the jolt recoils over 12 sigmas and the other
+        leg's is 0.6 times the size.
+    bounce_m : float
+        Amplitude of the pelvis' rise and fall, twice per stride.
 
     Returns
     -------
@@ -76,8 +93,14 @@ def walk(
     env = ramp_window(ts, 0.0, total_s, ramp_s)
     phase0 = rng.uniform(0.0, 1.0)
     phase = stride_hz * ts + phase0
+    swing = 1.0
+    if variability > 0:
+        band = (0.02, 0.5)
+        cadence = 1.0 + variability * band_noise(len(ts), FINE_DT_S, rng, band)
+        phase = phase0 + stride_hz * cumulative_trapezoid(cadence, ts, initial=0.0)
+        swing = 1.0 + 2.0 * variability * band_noise(len(ts), FINE_DT_S, rng, band)
 
-    flex = env * gait_flexion_deg(phase, flex_max_deg, ext_max_deg)
+    flex = env * swing * gait_flexion_deg(phase, flex_max_deg, ext_max_deg)
     frontal = env * rng.uniform(1.5, 3.0) * np.sin(2 * np.pi * phase + 0.4)
     rot = env * rng.uniform(2.0, 5.0) * np.sin(2 * np.pi * phase - 0.3)
 
@@ -91,18 +114,31 @@ def walk(
     xy = cumulative_trapezoid(speed[:, None] * fwd, dx=FINE_DT_S, axis=0, initial=0.0)
     left = np.column_stack([-fwd[:, 1], fwd[:, 0]])
     xy += env[:, None] * 0.02 * np.sin(2 * np.pi * phase)[:, None] * left
-    z = HIP_HEIGHT_M - env * (0.022 + 0.02 * np.cos(4 * np.pi * phase))  # highest mid-stance
+    z = HIP_HEIGHT_M - env * (0.022 + bounce_m * np.cos(4 * np.pi * phase))  # top mid-stance
 
     # Heel strikes: own leg at whole phases, the other leg half a stride later.
-    amp_m = heel_strike_m_s2 / (2 * np.pi * HEEL_STRIKE_HZ) ** 2
-    half = int(5 * HEEL_STRIKE_SIGMA_S / FINE_DT_S)
+    amp_m = heel_strike_m_s2 / (2 * np.pi * heel_strike_hz) ** 2
+    half = int(5 * heel_strike_sigma_s / FINE_DT_S)
     k0, k1 = int(np.ceil(2 * phase[0])), int(np.floor(2 * phase[-1]))
     for k in range(k0, k1 + 1):
-        t_hs = (k / 2 - phase0) / stride_hz
+        if variability > 0:
+            t_hs = float(np.interp(k / 2, phase, ts))
+        else:
+            t_hs = (k / 2 - phase0) / stride_hz
         i = round(t_hs / FINE_DT_S)
         lo, hi = max(i - half, 0), min(i + half, len(ts))
         scale = env[min(i, len(ts) - 1)] * (1.0 if k % 2 == 0 else 0.3)
-        pulse = gabor(ts[lo:hi], t_hs, HEEL_STRIKE_SIGMA_S, HEEL_STRIKE_HZ) * scale
+        if variability > 0:
+            scale *= max(0.2, 1.0 + 2.0 * variability * rng.standard_normal())
+        if jolt:
+            scale *= 1.0 if k % 2 == 0 else 2.0  # the other leg's: 0.6 times
+            lo, hi = max(i - 40 * half, 0), min(i + 40 * half, len(ts))
+            recoil_s = 12 * heel_strike_sigma_s
+            shape = impact(ts[lo:hi], t_hs, heel_strike_sigma_s, recoil_s) * scale
+            z[lo:hi] += heel_strike_m_s2 * shape
+            xy[lo:hi] -= 0.5 * heel_strike_m_s2 * shape[:, None] * fwd[lo:hi]
+            continue
+        pulse = gabor(ts[lo:hi], t_hs, heel_strike_sigma_s, heel_strike_hz) * scale
         z[lo:hi] -= amp_m * pulse
         flex[lo:hi] += 0.4 * pulse
 

@@ -202,6 +202,9 @@ class FineSignals:
     gyr: np.ndarray  # (n, 3) angular rate, sensor frame, rad/s
     inclination_deg: np.ndarray
     thigh_quat: np.ndarray = field(repr=False)
+    carried_inclination_deg: np.ndarray | None = field(default=None, repr=False)
+    """With a sensor on soft tissue: the inclination of the thigh's axis as the sensor
+    carries it (the bone's axis turned by the tissue's rotation); None on a rigid mount."""
 
     def sensor_rotation(self, index=slice(None)) -> Rotation:
         """The sensor's orientation (sensor to world) at ``index`` as a scipy Rotation."""
@@ -244,7 +247,7 @@ def body_rate(quat: np.ndarray, dt_s: float) -> np.ndarray:
     return (d[1:] * (factor / step)).T
 
 
-def fine_signals(motion: Motion, mounting: Mounting) -> FineSignals:
+def fine_signals(motion: Motion, mounting: Mounting, tissue=None) -> FineSignals:
     """Ideal accelerometer and gyroscope output of the mounted sensor on the fine grid.
 
     Accelerometer: ``R_sᵀ (p_s'' + g ẑ)`` with ``p_s''`` the second difference of the
@@ -256,6 +259,9 @@ def fine_signals(motion: Motion, mounting: Mounting) -> FineSignals:
         The thigh's angles and the hip's path on a uniform grid.
     mounting : Mounting
         Where the sensor sits on the thigh and how it is turned.
+    tissue : tracker.sim.strap.TissueMotion, optional
+        The sensor's motion on the soft tissue (thigh frame): ``R_s = R · T(t) · M`` and
+        ``p_s = hip + R·(r + d(t))``. None: rigidly on the bone.
 
     Returns
     -------
@@ -264,8 +270,15 @@ def fine_signals(motion: Motion, mounting: Mounting) -> FineSignals:
     dt_s = float(motion.t_s[1] - motion.t_s[0])
     thigh = motion.thigh_quat()
     mount = mounting.rotation.as_quat(scalar_first=True)[:, None]
-    sensor = quat_multiply(thigh, mount)
-    pos = motion.hip_m + quat_rotate(thigh, mounting.position_m).T
+    carried = None
+    if tissue is None:
+        sensor = quat_multiply(thigh, mount)
+        pos = motion.hip_m + quat_rotate(thigh, mounting.position_m).T
+    else:
+        on_tissue = quat_multiply(thigh, tissue.quat())
+        sensor = quat_multiply(on_tissue, mount)
+        pos = motion.hip_m + quat_rotate(thigh, (mounting.position_m + tissue.shift_m).T).T
+        carried = angle_deg(quat_rotate(on_tissue, _UP).T, _UP)
     specific_force = second_difference(pos, dt_s)
     specific_force[:, 2] += GRAVITY_M_S2
     return FineSignals(
@@ -276,4 +289,5 @@ def fine_signals(motion: Motion, mounting: Mounting) -> FineSignals:
         gyr=body_rate(sensor, dt_s),
         inclination_deg=motion.inclination_deg(),
         thigh_quat=thigh,
+        carried_inclination_deg=carried,
     )

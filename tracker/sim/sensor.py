@@ -8,7 +8,10 @@ to the microsecond; the first sample is at t = 0. Readings are
 ``clip(quantise(G·x + bias + noise))`` with ``G`` the scale-and-misalignment matrix,
 white Gaussian noise (standard deviation per sample), clipping at the range and 16-bit
 quantisation (LSB = range / 32768). Lost packets come in bursts of 1-25 consecutive
-samples and are removed.
+samples and are removed. With ``bandwidth_hz`` the ideal signals first pass the sensor's
+digital low-pass filter (a causal 2nd-order Butterworth on the 1 kHz grid, like a MEMS
+DLPF); without it they are sampled as they are. Clipped readings sit at the range
+(``-32768`` or ``32767`` counts), repeated while the signal stays beyond it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from scipy import signal
 
 from tracker.types import GRAVITY_M_S2
 
@@ -51,6 +55,7 @@ class SensorModel:
     acc_range_m_s2: float = ACC_RANGE_M_S2
     gyr_range_rad_s: float = GYR_RANGE_RAD_S
     bits: int = 16
+    bandwidth_hz: float | None = None
 
     @classmethod
     def random(
@@ -89,6 +94,14 @@ class SensorModel:
         """True instants of the samples taken within [0, duration_s]."""
         step = 1.0 / (self.rate_hz * self.clock_scale)
         return np.arange(int(np.floor(duration_s / step + 1e-9)) + 1) * step
+
+    def band_limit(self, x: np.ndarray, dt_s: float) -> np.ndarray:
+        """The ideal signals (n, 3) on the fine grid after the sensor's low-pass filter."""
+        if self.bandwidth_hz is None:
+            return x
+        sos = signal.butter(2, self.bandwidth_hz, fs=1.0 / dt_s, output="sos")
+        zi = signal.sosfilt_zi(sos)[:, :, None] * x[0]  # starts settled, not from zero
+        return signal.sosfilt(sos, x, axis=0, zi=zi)[0]
 
     def lsb(self) -> tuple[float, float]:
         """Quantisation steps of the accelerometer (m/s²) and gyroscope (rad/s)."""
@@ -149,6 +162,7 @@ class SensorModel:
         d = {
             k: (np.asarray(v).tolist() if isinstance(v, tuple) else v)
             for k, v in asdict(self).items()
+            if not (k == "bandwidth_hz" and v is None)  # the files of before it existed
         }
         d["acc_lsb_m_s2"], d["gyr_lsb_rad_s"] = self.lsb()
         return d

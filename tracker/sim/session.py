@@ -22,6 +22,7 @@ from tracker.sim.kinematics import (
 from tracker.sim.segment import Event, Segment
 from tracker.sim.sensor import SensorModel
 from tracker.sim.shapes import band_noise
+from tracker.sim.strap import TissueMotion
 from tracker.sim.truth import Truth, build_truth
 from tracker.types import ImuBlock
 
@@ -29,14 +30,18 @@ POSTURAL_SWAY_BAND_HZ = (0.1, 1.0)
 
 
 def assemble(
-    segments: list[Segment], rng: np.random.Generator, sway_rms_deg: float = 0.15
+    segments: list[Segment],
+    rng: np.random.Generator,
+    sway_rms_deg: float = 0.15,
+    sway_band_hz: tuple[float, float] = POSTURAL_SWAY_BAND_HZ,
 ) -> tuple[Motion, list[Event]]:
     """Join segments into one motion on the fine grid (true time) and collect their events.
 
-    Adds the quiet postural sway (smooth 0.1-1 Hz noise of ``sway_rms_deg`` RMS in 2-D,
-    the whole leg leaning at the ankle, scaled by each segment's ``sway_gain``), turns
-    foot-fixed segments into hip paths with the leg chain, and places every segment
-    where the previous one ended (walking moves and turns the standing spot).
+    Adds the quiet postural sway (smooth noise in ``sway_band_hz``, by default 0.1-1 Hz,
+    of ``sway_rms_deg`` RMS in 2-D, the whole leg leaning at the ankle, scaled by each
+    segment's ``sway_gain``), turns foot-fixed segments into hip paths with the leg chain,
+    and places every segment where the previous one ended (walking moves and turns the
+    standing spot).
 
     Parameters
     ----------
@@ -46,6 +51,8 @@ def assemble(
         Draws the postural sway.
     sway_rms_deg : float
         Postural sway while standing.
+    sway_band_hz : (float, float)
+        Its frequency band.
 
     Returns
     -------
@@ -55,9 +62,9 @@ def assemble(
     """
     n = sum(seg.n for seg in segments)
     gain = np.concatenate([seg.sway_gain for seg in segments])
-    sway = np.column_stack(
-        [band_noise(n, FINE_DT_S, rng, POSTURAL_SWAY_BAND_HZ) for _ in range(2)]
-    ) * (sway_rms_deg / np.sqrt(2.0) * gain[:, None])
+    sway = np.column_stack([band_noise(n, FINE_DT_S, rng, sway_band_hz) for _ in range(2)]) * (
+        sway_rms_deg / np.sqrt(2.0) * gain[:, None]
+    )
 
     parts = {k: [] for k in ("flex", "frontal", "rot", "heading", "hip")}
     events: list[Event] = []
@@ -102,6 +109,8 @@ def assemble(
 
 MotionBuilder = Callable[[], tuple[Motion, list[Event], float]]
 """Builds the same motion, events and postural sway (deg RMS) every time it is called."""
+TissueBuilder = Callable[[Motion], TissueMotion]
+"""Builds the same motion of the sensor on the soft tissue for a motion, every time."""
 
 
 @dataclass(eq=False)
@@ -128,6 +137,7 @@ class SimSession:
     kept: np.ndarray = field(repr=False)
     options: dict = field(default_factory=dict)
     build_motion: MotionBuilder | None = field(default=None, repr=False)
+    build_tissue: TissueBuilder | None = field(default=None, repr=False)
 
     @cached_property
     def motion(self) -> Motion:
@@ -135,9 +145,14 @@ class SimSession:
         return self.build_motion()[0]
 
     @cached_property
+    def tissue(self) -> TissueMotion | None:
+        """The sensor's motion on the soft tissue (None when strapped rigidly)."""
+        return self.build_tissue(self.motion) if self.build_tissue else None
+
+    @cached_property
     def fine(self) -> FineSignals:
         """The sensor's true state and ideal output on the 1 kHz grid (true time)."""
-        return fine_signals(self.motion, self.mounting)
+        return fine_signals(self.motion, self.mounting, self.tissue)
 
     @property
     def clock_scale(self) -> float:
@@ -175,16 +190,21 @@ def run(
     sensor: SensorModel,
     noise_rng: np.random.Generator,
     meta: dict,
+    build_tissue: TissueBuilder | None = None,
 ) -> SimSession:
     """Simulate the motion of ``build_motion`` seen by a sensor ``mounting`` with ``sensor``.
 
-    ``noise_rng`` draws the sensor's noise and lost packets.
+    ``noise_rng`` draws the sensor's noise and lost packets; ``build_tissue``, when given,
+    moves the sensor on the soft tissue.
     """
     motion, events, sway_rms_deg = build_motion()
-    fine = fine_signals(motion, mounting)
+    tissue = build_tissue(motion) if build_tissue else None
+    fine = fine_signals(motion, mounting, tissue)
     tau = sensor.true_sample_times(float(motion.t_s[-1]))
-    acc = np.column_stack([np.interp(tau, fine.t_s, fine.acc[:, i]) for i in range(3)])
-    gyr = np.column_stack([np.interp(tau, fine.t_s, fine.gyr[:, i]) for i in range(3)])
+    fine_acc = sensor.band_limit(fine.acc, FINE_DT_S)
+    fine_gyr = sensor.band_limit(fine.gyr, FINE_DT_S)
+    acc = np.column_stack([np.interp(tau, fine.t_s, fine_acc[:, i]) for i in range(3)])
+    gyr = np.column_stack([np.interp(tau, fine.t_s, fine_gyr[:, i]) for i in range(3)])
     t_rec, acc_out, gyr_out, kept = sensor.apply(noise_rng, acc, gyr)
     block = ImuBlock.from_arrays(t_rec, acc_out, gyr_out)
     lost_runs = int(np.count_nonzero(np.diff(kept.astype(np.int8)) == -1))
@@ -204,6 +224,8 @@ def run(
         "clock_scale": sensor.clock_scale,
         "postural_sway_rms_deg": sway_rms_deg,
     }
+    if tissue is not None:
+        meta["strap"] = tissue.to_json()
     truth = build_truth(events, fine, sensor.clock_scale, meta)
     return SimSession(
         kind=kind,
@@ -219,4 +241,5 @@ def run(
         kept=kept,
         options=meta.get("options", {}),
         build_motion=build_motion,
+        build_tissue=build_tissue,
     )

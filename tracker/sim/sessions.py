@@ -8,12 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracker.errors import InputError
-from tracker.sim import clinical, scripts
+from tracker.sim import boards, clinical, hard_kinds, scripts
+from tracker.sim.continuous import TOPS
 from tracker.sim.kinematics import LEGS, SITES, Mounting
 from tracker.sim.scripts import Ctx
 from tracker.sim.segment import Segment
 from tracker.sim.sensor import SensorModel
-from tracker.sim.session import SimSession, assemble, run
+from tracker.sim.session import POSTURAL_SWAY_BAND_HZ, SimSession, assemble, run
+from tracker.sim.strap import strap_named, tissue_motion
 
 OPTIONS = (
     "duration",
@@ -31,6 +33,13 @@ OPTIONS = (
     "loss",
     "sensor",
     "ending",
+    # the hard kinds' movements and any kind's sensor on soft tissue (issue 9)
+    "strap",
+    "lead_in_s",
+    "tops",
+    "travel_deg",
+    "shake_hz",
+    *boards.OPTIONS,
 )
 _LIMITS = {  # what the body model and the scripts are built for
     "duration": (1.0, 1800.0),  # the 1 kHz grid of 30 min needs about 0.9 GB at its peak
@@ -41,17 +50,35 @@ _LIMITS = {  # what the body model and the scripts are built for
     "shake_rms_deg": (0.0, 10.0),
     "sway_rms_deg": (0.0, 10.0),
     "hold_s": (0.5, 600.0),
+    "lead_in_s": (0.0, 30.0),
+    "travel_deg": (30.0, 120.0),
+    "shake_hz": (1.5, 12.0),
 }
 RATES_HZ = (50.0, 52.0, 60.0, 100.0, 104.0, 119.0, 200.0)
 
 
 @dataclass(frozen=True)
 class Kind:
-    """A named session: its script and what ``tracker analyze --exercise`` it calls for."""
+    """A named session: its script and what ``tracker analyze --exercise`` it calls for.
+
+    The hard kinds (``hard``) sway more while standing (``sway_deg`` RMS range, over
+    ``sway_band_hz``) and default to a ``sensor`` preset and a ``strap``; the options of
+    ``simulate()`` override those.
+    """
 
     script: Callable[[Ctx], list[Segment]]
     exercise: str
     description: str
+    hard: bool = False
+    sway_deg: tuple[float, float] = (0.1, 0.2)
+    sway_band_hz: tuple[float, float] = POSTURAL_SWAY_BAND_HZ
+    sensor: str = "typical"
+    strap: str = "rigid"
+
+
+def _hard(script, exercise: str, description: str, strap: str = "soft") -> Kind:
+    """A kind as hard as real recordings: short lead-in, real sway, cheap board, soft tissue."""
+    return Kind(script, exercise, description, True, (0.3, 0.9), (0.1, 1.5), "cheap", strap)
 
 
 KINDS: dict[str, Kind] = {
@@ -80,7 +107,25 @@ KINDS: dict[str, Kind] = {
     "chair-stand-30s": Kind(
         clinical.chair_stand_trial, "sit_to_stand", "the 30-second chair stand"
     ),
+    # As hard as real recordings (after the everyday kinds: the suite's seeds stay).
+    "continuous-squats": _hard(
+        hard_kinds.continuous_squats, "squat", "back-to-back squats, tops wandering"
+    ),
+    "squats-and-walks": _hard(
+        hard_kinds.squats_and_walks, "auto", "continuous sets, walks between"
+    ),
+    "loose-walk": _hard(hard_kinds.loose_walk, "auto", "a long walk, loose strap", "loose"),
+    "high-chair-sit-to-stand": _hard(
+        hard_kinds.high_chair_sit_to_stand, "sit_to_stand", "five rises, 60-90°, no pause"
+    ),
+    "high-chair-stand-30s": _hard(
+        hard_kinds.high_chair_stand_30s, "sit_to_stand", "30 s chair stand, 60-90°, no pause"
+    ),
+    "swaying-stance": _hard(hard_kinds.swaying_stance, "balance", "single-leg, 1.5-3° sway"),
+    "shaky-stance": _hard(hard_kinds.shaky_stance, "balance", "single-leg, 3-8 Hz shake"),
 }
+EVERYDAY_KINDS = tuple(name for name, kind in KINDS.items() if not kind.hard)
+HARD_KINDS = tuple(name for name, kind in KINDS.items() if kind.hard)
 
 
 def _mounting(option, rng: np.random.Generator, leg: str | None) -> Mounting:
@@ -121,8 +166,18 @@ def simulate(kind: str, seed: int = 0, rate_hz: float | None = 100.0, **options)
         "step", "lowered" for single-leg stance, "none" or "step" for tandem stance),
         ``leg`` ("left"/"right"), ``mounting`` (None random, "front"/"side"/"back"
         random at that site, "aligned", or a ``Mounting``), ``noise`` and ``loss``
-        (default True), ``sensor`` (a ``SensorModel``, overrides rate, noise and
-        loss). A number fixes a value, a (lo, hi) pair draws within it.
+        (default True). A number fixes a value, a (lo, hi) pair draws within it.
+
+        The sensor: ``sensor`` (a preset, "typical", "ideal" or "cheap", see
+        ``tracker.sim.boards``, or a ``SensorModel``, which overrides rate, noise and
+        loss), then ``acc_offset_g``, ``acc_scale_pct``, ``gyro_bias_deg_s``,
+        ``acc_range_g``, ``gyro_range_deg_s``, ``bandwidth_hz`` over it; ``strap``
+        ("rigid", "soft", "loose": the sensor on soft tissue, see ``tracker.sim.strap``).
+
+        The hard kinds (``HARD_KINDS``) also read ``lead_in_s`` (first movement after
+        the first sample, default 0-0.3 s), ``tops`` (continuous reps: "level", "short",
+        "extended", "wander"), ``travel_deg`` (chair rises: seated thigh from standing,
+        default 60-90°) and ``shake_hz`` (shaky stance, default 3-8 Hz).
 
     Returns
     -------
@@ -143,24 +198,41 @@ def simulate(kind: str, seed: int = 0, rate_hz: float | None = 100.0, **options)
         for v in values if isinstance(values, tuple | list) else [values]:
             if v is not None and not lo <= v <= hi:
                 raise InputError(f"{name} must be between {lo:g} and {hi:g}, not {v!r}")
+    if options.get("tops") not in (None, *TOPS):
+        raise InputError(f"tops must be one of {', '.join(TOPS)}, not {options['tops']!r}")
+    boards.check(options)
+    spec = KINDS[kind]
+    strap = strap_named(options.get("strap") or spec.strap)
     _, _, mount_rng, sensor_rng, noise_rng = np.random.default_rng(seed).spawn(5)
     mounting = _mounting(options.get("mounting"), mount_rng, leg)
-    sensor = options.get("sensor") or SensorModel.random(
-        sensor_rng,
-        rate_hz=rate_hz if rate_hz is not None else float(sensor_rng.choice(RATES_HZ)),
-        noise=options.get("noise", True),
-        loss=options.get("loss", True),
-    )
+    preset = options.get("sensor") or spec.sensor
+    rate = rate_hz
+    if rate is None and not isinstance(preset, SensorModel):
+        rate = float(sensor_rng.choice(RATES_HZ))
+    up = mounting.rotation.inv().apply([0.0, 0.0, 1.0])  # standing "up" in the sensor frame
+    sensor = boards.board(options | {"sensor": preset}, rate, sensor_rng, _extra(seed, 6), up)
 
     def build_motion():
         # Fresh generators from the seed: every call builds the same motion.
         motion_rng, sway_rng = np.random.default_rng(seed).spawn(5)[:2]
-        segments = KINDS[kind].script(Ctx(motion_rng, mounting.leg, options))
-        sway_rms_deg = float(motion_rng.uniform(0.1, 0.2))
-        return (*assemble(segments, sway_rng, sway_rms_deg), sway_rms_deg)
+        segments = spec.script(Ctx(motion_rng, mounting.leg, options))
+        sway_rms_deg = float(motion_rng.uniform(*spec.sway_deg))
+        return (*assemble(segments, sway_rng, sway_rms_deg, spec.sway_band_hz), sway_rms_deg)
 
-    meta = {"exercise": KINDS[kind].exercise, "options": _json_options(options)}
-    return run(kind, seed, build_motion, mounting, sensor, noise_rng, meta)
+    build_tissue = None
+    if strap is not None:
+
+        def build_tissue(motion):
+            return tissue_motion(motion, mounting, strap, _extra(seed, 5))
+
+    meta = {"exercise": spec.exercise, "options": _json_options(options)}
+    return run(kind, seed, build_motion, mounting, sensor, noise_rng, meta, build_tissue)
+
+
+def _extra(seed: int, key: int) -> np.random.Generator:
+    """A generator of its own for what came after the first five (strap, board options):
+    drawing it leaves every earlier draw of the seed as it was."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
 
 
 def random_session(seed: int) -> SimSession:
@@ -177,14 +249,15 @@ SUITE_OPTIONS = {
 
 
 def session_suite(n: int = 30, seed: int = 0) -> list[SimSession]:
-    """A deterministic, varied list of sessions covering every kind.
+    """A deterministic, varied list of sessions covering every everyday kind.
 
-    The first sessions are one of each kind (random mounting, rate and noise; long
-    kinds shortened), the rest ``random_session``; ``n`` below the number of kinds
-    gives the first ``n`` kinds.
+    The first sessions are one of each kind of ``EVERYDAY_KINDS`` (random mounting,
+    rate and noise; long kinds shortened), the rest ``random_session``; ``n`` below the
+    number of kinds gives the first ``n`` kinds. The hard kinds are in
+    ``tracker.sim.hard_cases``.
     """
     out = []
-    for i, kind in enumerate(KINDS):
+    for i, kind in enumerate(EVERYDAY_KINDS):
         if i >= n:
             return out
         opts = SUITE_OPTIONS.get(kind, {})

@@ -7,7 +7,7 @@ have finite, physical accelerations when differentiated on the fine grid.
 from __future__ import annotations
 
 import numpy as np
-from scipy import fft
+from scipy import fft, special
 
 
 def min_jerk(s: np.ndarray) -> np.ndarray:
@@ -105,3 +105,19 @@ def gabor(t_s: np.ndarray, t0_s: float, sigma_s: float, freq_hz: float) -> np.nd
     """Gaussian-windowed sine centred on ``t0_s``: a smooth impact transient."""
     u = t_s - t0_s
     return np.exp(-0.5 * (u / sigma_s) ** 2) * np.sin(2.0 * np.pi * freq_hz * u)
+
+
+def impact(t_s: np.ndarray, t0_s: float, sigma_s: float, recoil_s: float) -> np.ndarray:
+    """Displacement whose acceleration is a unit-peak Gaussian pulse at ``t0_s`` (width
+    ``sigma_s``) minus a wider one (``recoil_s``) of the same area: a jolt that changes
+    neither the velocity nor the position for good, unlike ``gabor`` it has one sign.
+
+    With ``F(u) = u·√(π/2)·erf(u/√2) + exp(-u²/2)`` (so ``F'' = exp(-u²/2)``), the
+    displacement is ``σ²F(u/σ) - σ·σ_r·F(u/σ_r)``, ``u = t - t0``; it vanishes far away.
+    """
+    u = t_s - t0_s
+
+    def f(x):
+        return x * np.sqrt(np.pi / 2) * special.erf(x / np.sqrt(2)) + np.exp(-0.5 * x * x)
+
+    return sigma_s**2 * f(u / sigma_s) - sigma_s * recoil_s * f(u / recoil_s)

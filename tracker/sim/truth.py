@@ -16,7 +16,15 @@ from true time by the clock's drift. Definitions:
   ``sway_rms_deg`` = RMS angle between the true long axis and its mean direction over
   it; the other measures are ``tracker.dsp.sway.sway_measures`` of the axis' 2-D tilt
   (frontal, sagittal) about that mean direction, sampled at 100 Hz.
-- sit_to_stand ``duration_s``: start of the first rise to the end of the last.
+- sit_to_stand ``duration_s``: start of the first rise to the end of the last; rises
+  straight back down (``chairs``) also give the inclination seated and at the top, and
+  the ``travel_deg`` between them.
+- continuous reps (``continuous``) also give the inclination at their start and end
+  (``start_inclination_deg``, ``end_inclination_deg``: the tops, against the vertical
+  posture held before the set) and their ``tops`` style.
+- on soft tissue (``strap``), each rep gives ``sensor_depth_deg``: the inclination at the
+  bottom of the thigh's axis as the sensor carries it (bone plus tissue rotation), and
+  the file holds the strap's drawn settings under ``strap``.
 
 Besides those lists the file holds ``simulated`` (always true), ``kind``, ``seed``,
 ``exercise`` (the ``tracker analyze --exercise`` the session calls for), ``options``,
@@ -115,10 +123,16 @@ class _Clock:
         return int(np.clip(np.searchsorted(self.t, tau_s - 1e-9), 0, len(self.t) - 1))
 
 
-def _rep(ev: Event, clock: _Clock, incl: np.ndarray) -> dict:
+def _rep(ev: Event, clock: _Clock, incl: np.ndarray, carried: np.ndarray | None) -> dict:
     i0, i1 = clock.idx(ev.start_s), clock.idx(ev.end_s)
     ib = i0 + int(np.argmax(incl[i0 : i1 + 1]))
     start, bottom, end = clock.rec(ev.start_s), clock.rec(clock.t[ib]), clock.rec(ev.end_s)
+    extra = {}
+    if "tops" in ev.info:  # continuous reps start and end at tops that wander
+        extra = {"start_inclination_deg": _r(incl[i0]), "end_inclination_deg": _r(incl[i1])}
+        extra["tops"] = ev.info["tops"]
+    if carried is not None:  # on soft tissue: the depth the sensor's own tilt shows
+        extra["sensor_depth_deg"] = _r(carried[ib])
     return {
         "start_s": start,
         "bottom_s": bottom,
@@ -130,7 +144,13 @@ def _rep(ev: Event, clock: _Clock, incl: np.ndarray) -> dict:
         "shake_rms_deg": _r(ev.info["shake_rms_deg"]),
         "kind": ev.info["kind"],
         "side": ev.info["side"],
-    }
+    } | extra
+
+
+def _travel(ev: Event, clock: _Clock, incl: np.ndarray) -> dict:
+    """A rise straight back down (``chairs``): the thigh seated and at the top."""
+    seated, top = incl[clock.idx(ev.start_s)], incl[clock.idx(ev.end_s)]
+    return {"seated_deg": _r(seated), "top_deg": _r(top), "travel_deg": _r(seated - top)}
 
 
 def _sets(set_events, rep_events, reps_json, clock) -> list[dict]:
@@ -180,7 +200,7 @@ def _balance(ev: Event, clock: _Clock, fine: FineSignals) -> dict:
         "shift_on": [clock.rec(v) for v in ev.info["shift_on"]],
         "shift_off": [clock.rec(v) for v in ev.info["shift_off"]],
         "side": ev.info["side"],
-    }
+    } | {k: _r(ev.info[k]) for k in ("shake_rms_deg", "shake_hz") if k in ev.info}
 
 
 def build_truth(events: list[Event], fine: FineSignals, clock_scale: float, meta: dict) -> Truth:
@@ -195,7 +215,7 @@ def build_truth(events: list[Event], fine: FineSignals, clock_scale: float, meta
         by_kind.setdefault(ev.kind, []).append(ev)
     get = by_kind.get
 
-    reps = [_rep(ev, clock, incl) for ev in get("rep", [])]
+    reps = [_rep(ev, clock, incl, fine.carried_inclination_deg) for ev in get("rep", [])]
     for i, rep in enumerate(reps):
         rep["index"] = i
     sets = _sets(get("set", []), get("rep", []), reps, clock)
@@ -241,6 +261,7 @@ def build_truth(events: list[Event], fine: FineSignals, clock_scale: float, meta
     if get("sts"):
         rises = [
             {"index": i, "start_s": clock.rec(ev.start_s), "end_s": clock.rec(ev.end_s)}
+            | (_travel(ev, clock, incl) if ev.info.get("no_pause") else {})
             for i, ev in enumerate(get("rise", []))
         ]
         sts = {
