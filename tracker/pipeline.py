@@ -28,7 +28,18 @@ from tracker.dsp.reps import RepConfig, RepDetector
 from tracker.dsp.resample import UniformResampler
 from tracker.dsp.sit_to_stand import RiseConfig, RiseDetector
 from tracker.frames import DEG, angle_deg, norm, perpendicular_basis, row_max, thigh_basis, unit
-from tracker.types import EXERCISES, BalanceBout, ImuBlock, Rep, RepSet, Stand, Update
+from tracker.types import (
+    EXERCISES,
+    GRAVITY_M_S2,
+    BalanceBout,
+    ImuBlock,
+    Rep,
+    RepSet,
+    Stand,
+    Update,
+)
+
+OFFSET_WARNING_DEG = 3.0  # |a| at rest this far from g (as a tilt) is worth a warning
 
 
 @dataclass(frozen=True)
@@ -228,6 +239,7 @@ class Pipeline:
                 f"{cfg.calibration_s:g} s, so depths are off if that was not standing"
             )
         self.up_axis = unit(h.window("up", at - need + 1, at + 1).mean(axis=0))
+        self._tilt_doubt_deg = self._offset_doubt(h.window("acc_norm", at - need + 1, at + 1))
         self._basis = np.vstack([*perpendicular_basis(self.up_axis), self.up_axis])
         # The first reference measures the whole recording; a new one, what follows.
         since = h.start if self._retroactive else at + 1
@@ -236,13 +248,36 @@ class Pipeline:
         if since < first:
             h.write("incl", since, angle_deg(h.window("up", since, first), self.up_axis))
 
+    def _offset_doubt(self, acc_norm: np.ndarray) -> float:
+        """How far the tilt may be off with posture (deg), from |a| at rest against g.
+
+        An accelerometer offset turns with the sensor, so gravity's average over a set
+        moves with the postures in it. Warns when it is worth saying.
+        """
+        at_rest = float(np.mean(acc_norm))
+        doubt = float(np.degrees(np.arcsin(min(abs(at_rest - GRAVITY_M_S2) / GRAVITY_M_S2, 1.0))))
+        if doubt >= OFFSET_WARNING_DEG:
+            self.notices.add(
+                f"the accelerometer read {at_rest:.1f} m/s² at rest (gravity is "
+                f"{GRAVITY_M_S2:.2f}): an offset or scale error, so tilts and depths may be off "
+                f"by up to about {doubt:.0f}°"
+            )
+        return doubt if doubt >= 1.0 else 0.0
+
     def _start_detectors(self, start: int) -> None:
         """The detectors look at samples from ``start`` on (after the calibration)."""
         cfg = self.config
         self._detect_from = start
         self.reps = self.bouts = self.rises = None
         if cfg.exercise in ("auto", "squat"):
-            self.reps = RepDetector(self.history, cfg.rate_hz, self.up_axis, cfg.reps, start=start)
+            self.reps = RepDetector(
+                self.history,
+                cfg.rate_hz,
+                self.up_axis,
+                cfg.reps,
+                start=start,
+                tilt_doubt_deg=self._tilt_doubt_deg,
+            )
         if cfg.exercise in ("auto", "balance"):
             self.bouts = BoutDetector(
                 self.history,

@@ -36,9 +36,9 @@ from tracker.frames import norm, row_max, unit
 class OrientationConfig:
     """Tuning of the fusion; every default is chosen for a thigh during exercise."""
 
-    fusion_period_s: float = 16.0  # gravity is the accelerometer's average over about this long
+    fusion_period_s: float = 25.0  # gravity is the accelerometer's average over about this long
     fusion_damping: float = 0.7
-    prefilter_hz: float = 1.0  # the accelerometer is smoothed this much first (impacts, shakes)
+    prefilter_hz: float = 0.5  # the accelerometer is smoothed this much first (impacts, shakes)
     startup_s: float = 8.0  # after the start (or a silence) a quick average hands over this long
     startup_period_s: float = 1.0  # ... from one over about this long
     still_tau_s: float = 0.3  # window of the stillness statistics

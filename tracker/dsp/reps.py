@@ -47,7 +47,7 @@ class RepConfig:
     confirm_s: float = 0.3  # look past the end for extension before reporting
     stride_lookback_s: float = 1.2  # look before the start for extension
     extension_deg: float = 8.0  # behind the level set off from by at least this ...
-    extension_fraction: float = 0.6  # ... and this fraction of its depth, before or after: a stride
+    extension_fraction: float = 0.42  # ... and this fraction of its depth, either side: a stride
     stride_s: float = 1.6  # a quicker swing (a stride's flexion takes under a second) ...
     stride_fraction: float = 0.35  # ... behind by this fraction before and after: a stride
     strike_m_s2: float = 4.5  # ... or with a heel strike (|a| this far over its usual level) ...
@@ -103,8 +103,12 @@ class RepDetector:
         config: RepConfig | None = None,
         *,
         start: int = 0,
+        tilt_doubt_deg: float = 0.0,
     ):
         self.config = config or RepConfig()
+        # How far the tilt may be off with posture (an accelerometer offset): strides
+        # must swing back further than this before extension means anything.
+        self.tilt_doubt_deg = tilt_doubt_deg
         self.history = history
         self.rate_hz = rate_hz
         self.up_axis = up_axis
@@ -363,8 +367,9 @@ class RepDetector:
         behind = max(behind_before, behind_after)
         quick = swing_s < cfg.stride_s
         strike = self._impact(start, confirmed) > cfg.strike_m_s2
+        far = max(cfg.extension_deg, cfg.extension_fraction * depth_along) + self.tilt_doubt_deg
         merit = (
-            behind > max(cfg.extension_deg, cfg.extension_fraction * depth_along)
+            behind > far
             or (
                 quick
                 and min(behind_before, behind_after)
@@ -377,7 +382,12 @@ class RepDetector:
         # Two strides just before, one at least a stride in its own right: walking goes on.
         walking = all(self._strides) and "merit" in self._strides
         walking = walking and start - self._last_end <= self._n(cfg.walking_gap_s)
-        self._strides = [self._strides[1], "merit" if merit else ("walking" if walking else "")]
+        # A swing backwards between reps (where a squat's top overshoots, or the tilt is
+        # off with posture) is no stride of a walk: walks are told by their forward swings.
+        forward = self.forward() if self._reps else None  # its sign comes from counted reps
+        backwards = forward is not None and float(self._excursion(start, c) @ forward) < 0
+        kind = "merit" if merit else ("walking" if walking else "")
+        self._strides = [self._strides[1], "" if backwards else kind]
         self._last_end = c.end
         if merit:
             return f"the thigh swung {behind:.0f}° behind where it set off (a walking stride)"
