@@ -52,7 +52,8 @@ class RepConfig:
     stride_fraction: float = 0.35  # ... behind by this fraction before and after: a stride
     strike_m_s2: float = 4.5  # ... or with a heel strike (|a| this far over its usual level) ...
     strike_deg: float = 5.0  # ... and behind by this much ...
-    strike_fraction: float = 0.15  # ... and this fraction of its depth, before or after
+    strike_fraction: float = 0.15  # ... and this fraction of its depth, before or after,
+    stride_deg: float = 45.0  # ... if no deeper than a stride (the thigh swings less in a walk)
     walking_gap_s: float = 1.0  # a swing starting this soon after two strides is one too
     set_gap_s: float = 12.0  # a longer pause between reps starts a new set
     max_down_s: float = 240.0  # still down after this long: no rep (the history must reach)
@@ -367,16 +368,23 @@ class RepDetector:
         behind = max(behind_before, behind_after)
         quick = swing_s < cfg.stride_s
         strike = self._impact(start, confirmed) > cfg.strike_m_s2
-        far = max(cfg.extension_deg, cfg.extension_fraction * depth_along) + self.tilt_doubt_deg
+
+        def past(degrees: float, fraction: float, doubt: float) -> float:  # behind by more
+            return max(degrees, fraction * depth_along) + doubt
+
+        doubt = self.tilt_doubt_deg  # a heel strike is evidence enough without it
         merit = (
-            behind > far
+            behind > past(cfg.extension_deg, cfg.extension_fraction, doubt)
             or (
                 quick
                 and min(behind_before, behind_after)
-                > max(cfg.extension_deg, cfg.stride_fraction * depth_along)
+                > past(cfg.extension_deg, cfg.stride_fraction, doubt)
             )
             or (
-                quick and strike and behind > max(cfg.strike_deg, cfg.strike_fraction * depth_along)
+                quick
+                and strike
+                and depth_along < cfg.stride_deg
+                and behind > past(cfg.strike_deg, cfg.strike_fraction, 0.0)
             )
         )
         # Two strides just before, one at least a stride in its own right: walking goes on.
