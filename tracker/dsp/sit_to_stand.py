@@ -1,10 +1,14 @@
-"""Sit-to-stand: rises counted from the thigh turning from seated (horizontal) to standing.
+"""Sit-to-stand: rises counted from the thigh turning from its seated level up to standing.
 
 With ``--exercise sit_to_stand`` the recording starts seated, so the calibration
-posture is the seated thigh and the inclination measured from it grows to about
-90° on standing. A rise starts where the thigh leaves its seated level and ends
-where it has stopped near standing; the five-times-sit-to-stand time runs from the
-start of the first rise to the end of the fifth.
+posture is the seated thigh and the inclination measured from it grows on standing.
+How far it grows is the person's own: 60-90° from a higher chair or with the sensor on
+soft tissue, less again when the accelerometer reads off. So a rise is the thigh
+turning at least ``rise_deg`` up from the level it sat at, and standing is the top it
+reaches, whether the person pauses there or turns straight back down. A rise starts
+where the thigh leaves its seated level and ends where it arrives within
+``arrive_deg`` of that top; the five-times-sit-to-stand time runs from the start of the
+first rise to the end of the fifth.
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ from tracker.types import Stand
 
 @dataclass(frozen=True)
 class RiseConfig:
-    seated_deg: float = 30.0  # below this (from the seated posture): sitting
-    standing_deg: float = 60.0  # beyond this: standing
-    seated_margin_deg: float = 3.0  # near the seated level: within this
-    still_rate_deg_s: float = 3.0  # and slower than this: not rising yet
-    stop_rate_deg_s: float = 15.0  # slower than this near standing: the rise is over
-    stop_hold_s: float = 0.15
+    rise_deg: float = 30.0  # up this far from the seated level: a rise (shifting on a seat is less)
+    turn_deg: float = 5.0  # down this far from the top: the top is known
+    stop_rate_deg_s: float = 15.0  # slower than this for `stop_hold_s` at the top: known too
+    stop_hold_s: float = 0.3
+    arrive_deg: float = 3.0  # within this of the top: standing reached, the rise ended
+    seat_margin_deg: float = 3.0  # within this of the seated level: not risen yet
     timed_stands: int = 5  # the five-times test
 
 
@@ -38,13 +42,11 @@ class RiseDetector:
         self.config = config or RiseConfig()
         self.history = history
         self.rate_hz = rate_hz
-        # A rise's start is judged on a centred speed, which needs samples past the
-        # crossing into standing: the detector stays this far behind the newest sample.
-        self._half = self._n(0.05)
         self._next = start
-        self._seated_since = start  # the last time the thigh was seated
-        self._standing_at: int | None = None  # crossed into standing here; end not yet found
-        self._stopped = RunLength()
+        self._seat: tuple[int, float] | None = None  # lowest while seated (index, deg)
+        self._rise: int | None = None  # where the rising thigh passed `rise_deg`
+        self._top: tuple[int, float] | None = None  # highest since then
+        self._slow = RunLength()
         self.stands: list[Stand] = []
         self.phase = "seated"
 
@@ -52,81 +54,100 @@ class RiseDetector:
         return max(1, round(seconds * self.rate_hz))
 
     def update(self) -> list[Stand]:
-        cfg = self.config
         h = self.history
-        first, end = max(self._next, h.start), h.end - self._half
-        if end <= first:
-            return []
-        incl = h.window("incl", first, end)
-        # Angular speed of the inclination over 0.1 s, from history so blocks do not matter.
+        pos = max(self._next, h.start)
+        found = []
         lag = self._n(0.1)
-        before = h.window("incl", first - lag, end)
+        incl = h.window("incl", pos, h.end)
+        before = h.window("incl", pos - lag, h.end)
+        speed = np.full(len(incl), np.inf)
         if len(before) == len(incl) + lag:
             speed = np.abs(incl - before[: len(incl)]) * (self.rate_hz / lag)
-        else:  # the very start: not enough history behind
-            speed = np.full(len(incl), np.inf)
-            speed[lag:] = np.abs(incl[lag:] - incl[:-lag]) * (self.rate_hz / lag)
-        stopped_runs = self._stopped(speed < cfg.stop_rate_deg_s)
-        self._next = end
-        found = []
+        slow_runs = self._slow(speed < self.config.stop_rate_deg_s)
         i = 0
         while i < len(incl):
-            if self.phase == "standing":
-                down = np.flatnonzero(incl[i:] < cfg.seated_deg)
-                if not len(down):
-                    break
-                i += int(down[0])
-                self._seated_since = first + i
-                self.phase = "seated"
-            elif self._standing_at is None:  # seated, or on the way up
-                up = np.flatnonzero(incl[i:] >= cfg.standing_deg)
-                stop = i + int(up[0]) if len(up) else len(incl)
-                seated = np.flatnonzero(incl[i:stop] < cfg.seated_deg)
-                if len(seated):
-                    self._seated_since = first + i + int(seated[-1])
-                if not len(up):
-                    self.phase = "seated" if incl[-1] < cfg.seated_deg else "rising"
-                    break
-                self._standing_at = first + stop
-                self.phase = "rising"
-                i = stop
-            else:  # standing reached: the rise ends once the thigh has stopped
-                hold = self._n(cfg.stop_hold_s)
-                hits = np.flatnonzero(stopped_runs[i:] >= hold)
-                if not len(hits):
-                    break
-                k = i + int(hits[0])
-                found.append(self._rise(max(first + k - hold + 1, self._standing_at), len(found)))
-                self._standing_at = None
-                self.phase = "standing"
-                i = k + 1
-        self.stands += found
+            if self._rise is None:
+                i = self._while_seated(pos, incl, i)
+            elif self.phase == "rising":
+                i, stand = self._while_rising(pos, incl, slow_runs, i)
+                if stand:
+                    self.stands.append(stand)
+                    found.append(stand)
+            else:
+                i = self._while_standing(pos, incl, i)
+        self._next = h.end
         return found
 
     def finish(self) -> list[Stand]:
-        return []
+        """A rise still climbing when the data end reached its top at the last sample."""
+        if self.phase != "rising" or self._top is None:
+            return []
+        stand = self._stand()
+        self.stands.append(stand)
+        self.phase = "standing"
+        return [stand]
 
-    def _rise(self, end: int, earlier_in_push: int) -> Stand:
-        """The rise that crossed into standing before ``end``.
+    # -- the course of a rise -------------------------------------------------------
 
-        It starts where the thigh was last still (under ``still_rate_deg_s``) near its
-        seated level: a smooth rise leaves that level slowly, but its speed grows at once.
-        """
+    def _while_seated(self, pos: int, incl: np.ndarray, i: int) -> int:
+        cfg = self.config
+        seat_deg = np.inf if self._seat is None else self._seat[1]
+        lowest = np.minimum.accumulate(np.minimum(incl[i:], seat_deg))
+        up = np.flatnonzero(incl[i:] >= lowest + cfg.rise_deg)
+        stop = i + (int(up[0]) if len(up) else len(incl) - i)
+        if stop > i:
+            k = i + int(np.argmin(incl[i:stop]))
+            if incl[k] < seat_deg:
+                self._seat = (pos + k, float(incl[k]))
+        if not len(up):
+            return len(incl)
+        self._rise = pos + stop
+        self._top = (pos + stop, float(incl[stop]))
+        self.phase = "rising"
+        return stop + 1
+
+    def _while_rising(self, pos, incl, slow_runs, i) -> tuple[int, Stand | None]:
+        """Follow the top until the thigh turns down from it or stops there."""
+        cfg = self.config
+        top_deg = self._top[1]
+        highest = np.maximum.accumulate(np.maximum(incl[i:], top_deg))
+        known = (incl[i:] <= highest - cfg.turn_deg) | (slow_runs[i:] >= self._n(cfg.stop_hold_s))
+        hits = np.flatnonzero(known)
+        stop = i + (int(hits[0]) if len(hits) else len(incl) - i)
+        if stop > i:
+            k = i + int(np.argmax(incl[i:stop]))
+            if incl[k] > top_deg:
+                self._top = (pos + k, float(incl[k]))
+        if not len(hits):
+            return len(incl), None
+        stand = self._stand()
+        self.phase = "standing"
+        return stop + 1, stand
+
+    def _while_standing(self, pos: int, incl: np.ndarray, i: int) -> int:
+        """Back down by a rise's worth: seated again, looking for the next rise."""
+        down = np.flatnonzero(incl[i:] <= self._top[1] - self.config.rise_deg)
+        if not len(down):
+            return len(incl)
+        k = i + int(down[0])
+        self._seat = (pos + k, float(incl[k]))
+        self._rise = None
+        self.phase = "seated"
+        return k + 1
+
+    def _stand(self) -> Stand:
+        """The rise that just reached its top: from leaving the seat to arriving at the top."""
         cfg = self.config
         h = self.history
-        half = self._half  # centred speed over 0.1 s
-        lo = max(self._seated_since - self._n(2.0), h.start + half)
-        incl = h.window("incl", lo, self._standing_at + 1)
-        ahead = h.window("incl", lo + half, self._standing_at + 1 + half)
-        behind = h.window("incl", lo - half, self._standing_at + 1 - half)
-        speed = np.abs(ahead - behind) * (self.rate_hz / (2 * half))
-        seated_level = float(np.nanmin(incl)) if len(incl) else 0.0
-        near_seat = incl <= seated_level + cfg.seated_margin_deg
-        still = np.flatnonzero(near_seat & (speed < cfg.still_rate_deg_s))
-        left = np.flatnonzero(near_seat)
-        start = lo + int((still if len(still) else left)[-1]) if len(left) else lo
+        seat_at, seat_deg = self._seat
+        top_at, top_deg = self._top
+        climb = h.window("incl", seat_at, top_at + 1)
+        left = np.flatnonzero(climb[: self._rise - seat_at + 1] <= seat_deg + cfg.seat_margin_deg)
+        start = seat_at + (int(left[-1]) if len(left) else 0)
+        arrived = np.flatnonzero(climb >= top_deg - cfg.arrive_deg)
+        end = seat_at + int(arrived[0])
         return Stand(
-            index=len(self.stands) + earlier_in_push + 1,
+            index=len(self.stands) + 1,
             start_s=float(h.at("t", start)),
             end_s=float(h.at("t", end)),
         )
