@@ -239,7 +239,8 @@ class Pipeline:
                 f"{cfg.calibration_s:g} s, so depths are off if that was not standing"
             )
         self.up_axis = unit(h.window("up", at - need + 1, at + 1).mean(axis=0))
-        self._tilt_doubt_deg = self._offset_doubt(h.window("acc_norm", at - need + 1, at + 1))
+        self._at_rest_m_s2 = float(np.mean(h.window("acc_norm", at - need + 1, at + 1)))
+        self._doubt_deg, self._angle_scale = self._offset()
         self._basis = np.vstack([*perpendicular_basis(self.up_axis), self.up_axis])
         # The first reference measures the whole recording; a new one, what follows.
         since = h.start if self._retroactive else at + 1
@@ -248,21 +249,24 @@ class Pipeline:
         if since < first:
             h.write("incl", since, angle_deg(h.window("up", since, first), self.up_axis))
 
-    def _offset_doubt(self, acc_norm: np.ndarray) -> float:
-        """How far the tilt may be off with posture (deg), from |a| at rest against g.
+    def _offset(self) -> tuple[float, float]:
+        """What an accelerometer reading off at rest does to tilts: how far they may be
+        off with posture (deg) and how much angles shrink (g / |a|, at most 1).
 
-        An accelerometer offset turns with the sensor, so gravity's average over a set
-        moves with the postures in it. Warns when it is worth saying.
+        An offset turns with the sensor, so gravity's average over a set moves with
+        the postures in it. Warns when it is worth saying.
         """
-        at_rest = float(np.mean(acc_norm))
-        doubt = float(np.degrees(np.arcsin(min(abs(at_rest - GRAVITY_M_S2) / GRAVITY_M_S2, 1.0))))
-        if doubt >= OFFSET_WARNING_DEG:
-            self.notices.add(
-                f"the accelerometer read {at_rest:.1f} m/s² at rest (gravity is "
-                f"{GRAVITY_M_S2:.2f}): an offset or scale error, so tilts and depths may be off "
-                f"by up to about {doubt:.0f}°"
-            )
-        return doubt if doubt >= 1.0 else 0.0
+        at_rest = self._at_rest_m_s2
+        off = abs(at_rest - GRAVITY_M_S2) / GRAVITY_M_S2
+        doubt = float(np.degrees(np.arcsin(min(off, 1.0))))
+        if doubt < OFFSET_WARNING_DEG:
+            return 0.0, 1.0
+        self.notices.add(
+            f"the accelerometer read {at_rest:.1f} m/s² at rest (gravity is "
+            f"{GRAVITY_M_S2:.2f}): an offset or scale error, so tilts and depths may be off "
+            f"by up to about {doubt:.0f}°"
+        )
+        return doubt, min(1.0, GRAVITY_M_S2 / at_rest)
 
     def _start_detectors(self, start: int) -> None:
         """The detectors look at samples from ``start`` on (after the calibration)."""
@@ -276,7 +280,8 @@ class Pipeline:
                 self.up_axis,
                 cfg.reps,
                 start=start,
-                tilt_doubt_deg=self._tilt_doubt_deg,
+                tilt_doubt_deg=self._doubt_deg,
+                angle_scale=self._angle_scale,
             )
         if cfg.exercise in ("auto", "balance"):
             self.bouts = BoutDetector(

@@ -21,7 +21,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import butter
 
 from tracker.dsp.filters import RunLength, ZeroPhase
@@ -36,6 +36,7 @@ class RepConfig:
     min_depth_deg: float = 10.0  # the contract's default minimum depth
     min_duration_s: float = 0.5  # quicker than this is a shake (even fast reps take ~1 s)
     top_memory_s: float = 10.0  # the level a rep sets off from: the lowest of this long before
+    sway_average_s: float = 1.0  # ... since the last rest, postural sway averaged over this
     return_fraction: float = 0.5  # back up this much of the excursion: the rep is returning
     stop_fraction: float = 0.15  # stopped within this much of it (or standing_deg) of the top,
     standing_deg: float = 5.0  # ... the rep ended
@@ -53,8 +54,9 @@ class RepConfig:
     strike_m_s2: float = 4.5  # ... or with a heel strike (|a| this far over its usual level) ...
     strike_deg: float = 5.0  # ... and behind by this much ...
     strike_fraction: float = 0.15  # ... and this fraction of its depth, before or after,
-    stride_deg: float = 45.0  # ... if no deeper than a stride (the thigh swings less in a walk)
-    walking_gap_s: float = 1.0  # a swing starting this soon after two strides is one too
+    stride_deg: float = 50.0  # ... if no deeper than a stride (the thigh swings less in a walk)
+    walking_gap_s: float = 1.0  # a swing starting this soon after another ...
+    walking_s: float = 3.0  # ... with two strides in this long before it: a stride too
     set_gap_s: float = 12.0  # a longer pause between reps starts a new set
     max_down_s: float = 240.0  # still down after this long: no rep (the history must reach)
     shape_pad_s: float = 1.0  # angular speed taken this far either side of a rep
@@ -105,11 +107,15 @@ class RepDetector:
         *,
         start: int = 0,
         tilt_doubt_deg: float = 0.0,
+        angle_scale: float = 1.0,
     ):
         self.config = config or RepConfig()
         # How far the tilt may be off with posture (an accelerometer offset): strides
-        # must swing back further than this before extension means anything.
+        # must swing back further than this before extension means anything. Such an
+        # offset also shrinks every angle (by about g / |a| at rest): so does the
+        # minimum depth, or slow reps just deep enough would not count.
         self.tilt_doubt_deg = tilt_doubt_deg
+        self.min_depth_deg = self.config.min_depth_deg * angle_scale
         self.history = history
         self.rate_hz = rate_hz
         self.up_axis = up_axis
@@ -118,7 +124,7 @@ class RepDetector:
         self._slow_run = 0  # samples in a row slower than ``stop_rate_deg_s`` (finding an end)
         self._candidate: _Candidate | None = None
         self._pending: list[_Candidate] = []  # ended, waiting for confirmation
-        self._strides = ["", ""]  # the last two swings: "merit" or "walking" strides, or ""
+        self._strides: list[int] = []  # ends of the latest strides in their own right
         self._last_end = -(10**9)  # the end of the last swing (sample)
         self._reps: list[Rep] = []
         self._sets = _SetGrouper(self.config.set_gap_s)
@@ -162,16 +168,15 @@ class RepDetector:
 
     def _look_for_descent(self, pos: int) -> int:
         """Open a candidate the minimum depth below the lowest level of the recent past."""
-        cfg = self.config
         h = self.history
-        memory = self._n(cfg.top_memory_s)
+        memory = self._n(self.config.top_memory_s)
         first = max(pos - memory + 1, self._after, h.start)
         incl = h.window("incl", first, h.end)
         # Lowest of the `memory` samples up to each one (the window's edge repeats its
         # first value, which is inside the allowed span).
         level = minimum_filter1d(incl, memory, mode="nearest", origin=(memory - 1) // 2)
         skip = pos - first
-        deep = np.flatnonzero(incl[skip:] >= level[skip:] + cfg.min_depth_deg)
+        deep = np.flatnonzero(incl[skip:] >= level[skip:] + self.min_depth_deg)
         if not len(deep):
             return h.end
         trigger = first + skip + int(deep[0])
@@ -185,19 +190,19 @@ class RepDetector:
         """Where the thigh left the level it set off from: the last sample near that level.
 
         The level is the lowest since the last rest (half a second slower than
-        ``stop_rate_deg_s``) before the descent, so that a lean taken up before it (onto
-        one leg, a shift) is where the rep starts, not the standing before the lean.
+        ``stop_rate_deg_s``, postural sway averaged out over a second) before the
+        descent, so that a lean taken up before it (onto one leg, a shift) is where the
+        rep starts, not the standing before the lean.
         """
         cfg = self.config
-        h = self.history
+        incl = self.history.window("incl", first, trigger + 1)
         lag = self._n(0.1)
-        incl = h.window("incl", first - lag, trigger + 1)
         if len(incl) <= lag:
             return first
-        speed = np.abs(incl[lag:] - incl[:-lag]) * (self.rate_hz / lag)
-        incl = incl[lag:]
-        rests = np.flatnonzero(RunLength()(speed < cfg.stop_rate_deg_s) >= self._n(0.5))
-        since = int(rests[-1]) - self._n(0.5) + 1 if len(rests) else 0
+        smooth = uniform_filter1d(incl, self._n(cfg.sway_average_s), mode="nearest")
+        slow = np.abs(smooth[lag:] - smooth[:-lag]) * (self.rate_hz / lag) < cfg.stop_rate_deg_s
+        rests = np.flatnonzero(RunLength()(slow) >= self._n(cfg.rest_s / 2))
+        since = lag + int(rests[-1]) if len(rests) else 0
         level = float(incl[since:].min())
         margin = float(np.clip(0.02 * (incl[-1] - level), 0.3, 1.0))
         near = np.flatnonzero(incl[since:] <= level + margin)
@@ -330,7 +335,7 @@ class RepDetector:
             self.state.notes.append(f"not a rep: {stride}")
             self._add_direction(confirmed, c.bottom_deg, self._excursion(start, c), False)
             return None
-        if depth_along < cfg.min_depth_deg:
+        if depth_along < self.min_depth_deg:
             self.state.notes.append(f"not a rep: only {depth_along:.0f}° down in its own plane")
             return None
         if swing_s < cfg.min_duration_s:
@@ -387,15 +392,15 @@ class RepDetector:
                 and behind > past(cfg.strike_deg, cfg.strike_fraction, 0.0)
             )
         )
-        # Two strides just before, one at least a stride in its own right: walking goes on.
-        walking = all(self._strides) and "merit" in self._strides
-        walking = walking and start - self._last_end <= self._n(cfg.walking_gap_s)
-        # A swing backwards between reps (where a squat's top overshoots, or the tilt is
-        # off with posture) is no stride of a walk: walks are told by their forward swings.
+        # Strides in their own right just before, and a swing without a pause: walking goes
+        # on. A swing backwards between reps (where a squat's top overshoots, or the tilt
+        # is off with posture) is no stride of a walk: walks are told by forward swings.
+        recent = [end for end in self._strides if start - end <= self._n(cfg.walking_s)]
+        walking = len(recent) >= 2 and start - self._last_end <= self._n(cfg.walking_gap_s)
         forward = self.forward() if self._reps else None  # its sign comes from counted reps
         backwards = forward is not None and float(self._excursion(start, c) @ forward) < 0
-        kind = "merit" if merit else ("walking" if walking else "")
-        self._strides = [self._strides[1], "" if backwards else kind]
+        if merit and not backwards:
+            self._strides = [*recent, c.end]
         self._last_end = c.end
         if merit:
             return f"the thigh swung {behind:.0f}° behind where it set off (a walking stride)"
