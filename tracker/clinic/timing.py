@@ -1,18 +1,9 @@
 """Hold time of a stance from the thigh: lift-off, touch-down and steps, found in the tilt trace.
 
-Definitions (docs/clinic.md, "Hold time"): with the sensor on the stance leg, the
-other foot can only leave the floor once the weight is over the stance foot, so
-**lift-off** is the end of the weight shift onto the leg (the thigh reaches its
-single-leg lean) and **touch-down** the start of the shift off it (the lifted foot
-takes weight), or the start of a **step** (the stance thigh swings forward). Stances
-on two feet have no lift-off: they are timed from the start cue to a step.
-
-Each shift is located by fitting a minimum-jerk ramp from two-legged standing to the
-stance lean (the lean's direction and size taken over the whole stance) to the tilt
-projected on that direction. Sway rides on the stance and builds up with the weight on
-one leg, so the fit weighs each sample by ``1 / sqrt(q² + (S·p)²)``, with ``p`` the
-ramp's progress towards the stance, ``S`` the stance's sway and ``q`` the quiet
-standing's: the quiet side of a shift counts most. A step is a rise of the
+Definitions (docs/clinic.md, "Hold time"): a single-leg stance runs from **lift-off** to
+**touch-down**, found as the home balance bouts find them (``dsp.stance``), or to the
+start of a **step** (the stance thigh swings forward). Stances on two feet have no
+lift-off: they are timed from the start cue to a step. A step is a rise of the
 inclination well above the stance's within a fraction of a second; it starts where a
 minimum-jerk ramp fitted to that rise starts.
 """
@@ -22,22 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
-from scipy.optimize import least_squares
-from scipy.signal import butter, sosfiltfilt
 
 from tracker.clinic.trace import Trace
+from tracker.dsp.stance import LEAN_MIN_DEG, fit_ramp, stance_edges, sway_path
 from tracker.dsp.sway import sway_measures
-from tracker.sim.shapes import min_jerk
 
-LEAN_MIN_DEG = 1.5  # slow lean from two-legged standing that means weight on one leg
-UPRIGHT_DEG = 15.0  # a slower inclination beyond this is not standing
+__all__ = ["LEAN_MIN_DEG", "STEP_DEG", "StanceTiming", "time_single_leg", "time_two_feet"]
+
 STEP_DEG = 6.0  # inclination this far above the stance's within STEP_WITHIN_S: a step
+STEP_SWAYS = 4.0  # ... or this many times the stance's sway, when it sways more
 STEP_WITHIN_S = 1.0
 STEP_FIT_S = 0.6  # the swing of a step, fitted from this long before its peak
-QUIET_DEG = 0.15  # sway of quiet standing on two feet (the fit's floor)
-FIT_HALF_S = 3.0  # data either side of a shift's midpoint used to fit it
-AFTER_DOWN_S = 1.0  # data after the midpoint of the shift off the leg used to fit it
 MIN_SWAY_S = 1.0  # shorter holds have no sway measures
 STABILOGRAM_HZ = 20.0  # rate of the stored tilt path (report's stabilogram)
 
@@ -83,83 +69,22 @@ def _r(x: float | None, nd: int = 4) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), nd)
 
 
-def _lowpass(x: np.ndarray, cutoff_hz: float, rate_hz: float) -> np.ndarray:
-    """Zero-phase 2nd-order Butterworth lowpass along axis 0 (short inputs pass through)."""
-    if len(x) < 16:
-        return np.asarray(x, dtype=np.float64).copy()
-    sos = butter(2, min(cutoff_hz, 0.45 * rate_hz), fs=rate_hz, output="sos")
-    return sosfiltfilt(sos, x, axis=0, padlen=min(len(x) - 1, 3 * int(rate_hz)))
-
-
-def _moving_std(x: np.ndarray, n: int) -> np.ndarray:
-    """Standard deviation over a centred window of ``n`` samples."""
-    mean = uniform_filter1d(x, n, mode="nearest")
-    return np.sqrt(np.maximum(uniform_filter1d(x * x, n, mode="nearest") - mean**2, 0.0))
-
-
-def _local_sway(x: np.ndarray, slow: np.ndarray, lo: int, hi: int, floor: float) -> float:
-    """Sway about the slow lean between samples ``lo`` and ``hi``, at least ``floor``."""
-    lo, hi = max(0, lo), min(len(x), hi)
-    if hi - lo < 8:
-        return floor
-    return max(floor, float(np.std(x[lo:hi] - slow[lo:hi])))
-
-
-def _runs(mask: np.ndarray) -> np.ndarray:
-    """(start, stop) index pairs of the True runs of ``mask``."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return edges.reshape(-1, 2)
-
-
-def fit_ramp(
-    t_s: np.ndarray, x: np.ndarray, *, rising: bool, size: float, sway: float, guess_s: float
-) -> tuple[float, float]:
-    """Start and duration of a minimum-jerk ramp between 0 and ``size`` fitted to ``x``.
-
-    Weighted least squares (scipy's ``least_squares``), the weights ``1/sqrt(q² + (sway·p)²)``
-    following the ramp's progress ``p`` toward ``size``, refitted four times from several
-    durations; ``guess_s`` is about the ramp's midpoint.
-
-    References
-    ----------
-    .. [1] T. Flash, N. Hogan, "The coordination of arm movements: an experimentally
-       confirmed mathematical model", J. Neurosci. 5(7):1688-1703, 1985.
-    """
-
-    def progress(p):
-        s = min_jerk((t_s - p[0]) / p[1])
-        return s if rising else 1.0 - s
-
-    def residual(p, weights):
-        # Standing is at p[2]: the tilt estimate may not yet be back at zero after a stance.
-        return (p[2] + (size - p[2]) * progress(p) - x) * weights
-
-    best = None
-    bounds = ([t_s[0] - 1.0, 0.15, -0.5 * size], [t_s[-1], 4.0, 0.5 * size])
-    for width_s in (0.3, 0.6, 1.0, 1.5, 2.0):
-        start = np.clip(guess_s - 0.5 * width_s, bounds[0][0], t_s[-1] - 0.01)
-        p = np.array([start, width_s, 0.0])
-        for _ in range(4):
-            weights = 1.0 / np.sqrt(QUIET_DEG**2 + (sway * progress(p)) ** 2)
-            fit = least_squares(residual, p, args=(weights,), bounds=bounds)
-            p = fit.x
-        if best is None or fit.cost < best.cost:
-            best = fit
-    return float(best.x[0]), float(best.x[1])
-
-
-def _step_onset(t, incl, stance_level_deg: float, lo: int, hi: int) -> float | None:
+def _step_onset(
+    t, incl, stance_level_deg: float, lo: int, hi: int, sway_deg: float = 0.0
+) -> float | None:
     """Start of a step between samples ``lo`` and ``hi``: the inclination rising at least
-    ``STEP_DEG`` above the stance's within ``STEP_WITHIN_S``; None when there is none."""
+    ``STEP_DEG`` (or ``STEP_SWAYS`` times the stance's sway, whichever is more) above the
+    stance's within ``STEP_WITHIN_S``; None when there is none."""
+    step_deg = max(STEP_DEG, STEP_SWAYS * sway_deg)
     seg = incl[lo:hi]
-    if len(seg) < 3 or np.nanmax(seg) < stance_level_deg + STEP_DEG:
+    if len(seg) < 3 or np.nanmax(seg) < stance_level_deg + step_deg:
         return None
     peak = lo + int(np.nanargmax(seg))
     rate = 1.0 / float(np.median(np.diff(t)))
     first = max(0, peak - round(STEP_WITHIN_S * rate))
     before = incl[max(0, first - round(0.5 * rate)) : first + 1]
     base = float(np.nanmedian(before)) if len(before) else stance_level_deg
-    if not np.isfinite(incl[first : peak + 1]).all() or incl[peak] - base < STEP_DEG:
+    if not np.isfinite(incl[first : peak + 1]).all() or incl[peak] - base < step_deg:
         return None
     # The swing itself takes a few tenths of a second: fit it, not the sway before it.
     first = max(0, peak - round(STEP_FIT_S * rate))
@@ -207,60 +132,19 @@ def time_single_leg(
     rate = trace.rate_hz
     if len(t) < round(2 * rate):
         return StanceTiming(0.0, "not_lifted")
-    slow = _lowpass(tilt, 0.3, rate)
-    lean = np.linalg.norm(slow, axis=1)
-    upright = _lowpass(incl, 0.5, rate) < UPRIGHT_DEG
-    runs = _runs((lean > LEAN_MIN_DEG) & upright)
-    runs = runs[(runs[:, 1] - runs[:, 0]) >= round(0.5 * rate)] if len(runs) else runs
-    if not len(runs):
+    edges = stance_edges(t, tilt, incl, rate)
+    if edges is None:
         return StanceTiming(0.0, "not_lifted")
-    i0, i1 = runs[np.argmax(runs[:, 1] - runs[:, 0])]
-    stance_at = np.median(slow[i0:i1], axis=0)
-    size = float(np.linalg.norm(stance_at))
-    x = _lowpass(tilt @ (stance_at / size), 5.0, rate)
-    xs = _lowpass(x, 0.3, rate)
-    core = slice(i0 + (i1 - i0) // 4, i1 - (i1 - i0) // 4 + 1)
-    sway = max(float(np.std(x[core] - xs[core])), float(np.std(x[core])), 0.1)
-    stance_incl = float(np.median(incl[core]))
-    mid = (i0 + i1) // 2
-    half = round(FIT_HALF_S * rate)
-
-    # The shifts are the crossings of half the lean next to two-legged standing: quiet,
-    # and nearer standing than the stance. Sway can dip below half the lean during the
-    # stance, but it does not turn quiet there.
-    x1 = _lowpass(x, 1.0, rate)
-    standing = (_moving_std(x, round(rate)) < max(0.25, 0.35 * sway)) & (x1 < 0.5 * size)
-    before = np.flatnonzero(standing[:mid])
-    up = mid
-    if len(before):
-        up = before[-1] + int(np.argmax(x1[before[-1] : mid + 1] >= 0.5 * size))
-    lift_off = None
-    if len(before):  # two-legged standing before: a lift-off
-        w = slice(max(0, up - half), min(len(t), up + half))
-        near = _local_sway(x, xs, up + round(0.5 * rate), up + round(2.5 * rate), sway)
-        start, width = fit_ramp(t[w], x[w], rising=True, size=size, sway=near, guess_s=t[up])
-        lift_off = float(np.clip(start + width, t[up] - 0.2, t[up] + 2.5))
-
-    after = np.flatnonzero(standing[mid:])
-    touchdown, ended_by = None, "recording_ended"
-    if len(after):
-        back = mid + int(after[0])
-        down = mid + int(np.flatnonzero(x1[mid : back + 1] >= 0.5 * size)[-1]) + 1
-        # Little after the shift: the tilt estimate settles slowly after a quick one.
-        w = slice(max(0, down - half), min(len(t), down + round(AFTER_DOWN_S * rate)))
-        # Sway grows as balance is being lost: weigh the last seconds by their own.
-        near = _local_sway(x, xs, down - round(2.5 * rate), down - round(0.5 * rate), sway)
-        start, _ = fit_ramp(t[w], x[w], rising=False, size=size, sway=near, guess_s=t[down])
-        touchdown, ended_by = float(np.clip(start, t[down] - 2.5, t[down] + 0.2)), "foot_down"
-        lo = max(0, down - round(1.5 * rate))
-        step = _step_onset(t, incl, stance_incl, lo, min(len(t), down + round(1.5 * rate)))
-        if step is not None:  # its start is sharper than the lean's return
-            touchdown, ended_by = step, "step"
+    lift_off, touchdown, down = edges.lift_off_s, edges.touchdown_s, edges.down
+    ended_by = "foot_down" if touchdown is not None else "recording_ended"
+    if down is not None:  # a step's start is sharper than the lean's return
+        lo, hi = down - round(1.5 * rate), down + round(1.5 * rate)
     else:  # the data end during the stance, unless a step ends it
-        step = _step_onset(t, incl, stance_incl, max(0, len(t) - round(2 * rate)), len(t))
-        if step is not None:
-            touchdown, ended_by = step, "step"
-    start_s = lift_off if lift_off is not None else float(t[i0])
+        lo, hi = len(t) - round(2 * rate), len(t)
+    step = _step_onset(t, incl, edges.stance_incl_deg, max(0, lo), min(len(t), hi), edges.sway_deg)
+    if step is not None:
+        touchdown, ended_by = step, "step"
+    start_s = lift_off if lift_off is not None else float(t[edges.first])
     end_s = touchdown if touchdown is not None else float(t[-1])
     timing = StanceTiming(
         hold_s=max(0.0, end_s - start_s),
@@ -269,7 +153,7 @@ def time_single_leg(
         end_s=end_s,
         lift_off_s=lift_off,
         touchdown_s=touchdown,
-        lean_deg=size,
+        lean_deg=edges.lean_deg,
     )
     return _limited(timing, max_s, clinician_end_s, trace)
 
@@ -313,8 +197,7 @@ def _sway(trace: Trace, start_s: float, end_s: float) -> dict:
     inside = trace.valid() & (trace.t_s >= start_s) & (trace.t_s <= end_s)
     if (end_s - start_s) < MIN_SWAY_S or np.count_nonzero(inside) < 16:
         return {"sway": None, "stabilogram": None}
-    tilt = trace.tilt_deg[inside]
-    traj = _lowpass(tilt, 10.0, trace.rate_hz) if len(tilt) > 27 else tilt
+    traj = sway_path(trace.tilt_deg[inside], trace.rate_hz)
     m = sway_measures(traj, trace.rate_hz)
     sway = {k: _r(v, 2 if k == "jerk_deg_s3" else 4) for k, v in m.reported().items()}
     step = max(1, round(trace.rate_hz / STABILOGRAM_HZ))

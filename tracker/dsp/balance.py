@@ -4,16 +4,15 @@ Standing on one leg, the stance thigh leans a few degrees from its two-legged
 standing direction (the weight shift onto it) and sways more than on two legs.
 A bout opens when the thigh is upright, leaning at least ``lean_on_deg`` and
 swaying (the RMS distance of its tilt from their mean over the last
-``level_window_s``) at least ``on_deg``; it holds while a slowly averaged lean
-stays above half that, and closes when the lean goes or the thigh leaves upright.
-Weight shifts and fidgets lean too, but only for a few seconds; a bout must hold
-``min_bout_s``.
+``level_window_s``) at least ``on_deg`` but no more than ``max_sway_deg`` (a walk
+swings the thigh through tens of degrees); it holds while a slowly averaged lean
+stays above half that, and closes when the lean goes, the thigh leaves upright or
+starts to swing. Weight shifts and fidgets lean too, but only for a few seconds; a
+bout must hold ``min_bout_s``.
 
-The edges are then moved to the settled stance, the weight shifts onto the leg and
-off it excluded. A slow (zero-phase) position of the thigh, from which most sway
-is filtered out, crosses halfway from standing to the stance position P in the
-middle of each shift; the stance starts ``shift_half_s`` after that crossing and
-ends as much before the crossing back.
+The bout is then found and measured as the clinic's single-leg stance is
+(``dsp.stance``): from the end of the weight shift onto the leg to the start of the
+shift off it, over a window ``measure_pad_s`` wider than what opened and closed it.
 """
 
 from __future__ import annotations
@@ -21,10 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.signal import butter
 
-from tracker.dsp.filters import Lowpass, RunLength, WindowDispersion, ZeroPhase
+from tracker.dsp.filters import Lowpass, RunLength, WindowDispersion
 from tracker.dsp.history import History
+from tracker.dsp.stance import stance_edges, sway_path
 from tracker.dsp.sway import sway_measures
 from tracker.frames import norm, perpendicular_basis, unit
 from tracker.types import BalanceBout, BalanceLive
@@ -36,15 +35,13 @@ class BalanceConfig:
     lean_tau_s: float = 0.5  # smoothing of the lean that opens it (quick)
     hold_tau_s: float = 2.0  # and of the lean that holds it (slow sway averages out)
     on_deg: float = 0.25  # sway level that opens a bout (two-legged standing stays below)
+    max_sway_deg: float = 8.0  # a sway level beyond this is walking, not standing
     level_window_s: float = 2.0  # sway level: dispersion over this window (clears after moves)
     open_s: float = 1.0  # sway this long before a bout is shown as started
     close_s: float = 0.75  # quiet this long ends it
     upright_deg: float = 15.0  # smoothed inclination beyond this is not standing
     min_bout_s: float = 5.0  # shorter bouts are weight shifts, not balance
     trial_min_bout_s: float = 2.0  # when the recording is known to be a balance trial
-    settle_lowpass_hz: float = 0.2  # the slow position that shows the weight shifts
-    shift_half_s: float = 0.75  # half a weight shift onto the leg or off it (1-2 s)
-    measure_lowpass_hz: float = 10.0  # as the reference sway pipeline filters
     max_bout_s: float = 240.0  # a longer stance is measured in bouts this long (history reach)
     measure_pad_s: float = 3.0  # taken either side of a bout to find its weight shifts
 
@@ -77,10 +74,6 @@ class BoutDetector:
         self._level = WindowDispersion(self._n(cfg.level_window_s))
         self._lean = Lowpass(cfg.lean_tau_s, 1.0 / rate_hz)
         self._held_lean = Lowpass(cfg.hold_tau_s, 1.0 / rate_hz)
-        self._settle = ZeroPhase(butter(2, cfg.settle_lowpass_hz, fs=rate_hz, output="sos"))
-        self._measure_lowpass = ZeroPhase(
-            butter(4, cfg.measure_lowpass_hz, fs=rate_hz, output="sos")
-        )
         # forward(before=index) -> unit flexion direction known by then, or None
         self._forward = forward
         self._next = start
@@ -123,8 +116,9 @@ class BoutDetector:
     def _advance(self, first, level, lean, held, upright) -> list[BalanceBout]:
         """Open after ``open_s`` of stance signs; close after ``close_s`` without them."""
         cfg = self.config
-        opening = upright & (lean >= cfg.lean_on_deg) & (level >= cfg.on_deg)
-        holding = upright & (held >= 0.5 * cfg.lean_on_deg)
+        steady = level <= cfg.max_sway_deg
+        opening = upright & steady & (lean >= cfg.lean_on_deg) & (level >= cfg.on_deg)
+        holding = upright & steady & (held >= 0.5 * cfg.lean_on_deg)
         loud_runs = self._loud_runs(opening)
         quiet_runs = self._quiet_runs(~holding)
         bouts = []
@@ -183,26 +177,27 @@ class BoutDetector:
         return np.degrees(unit(planar) * angle[:, None])
 
     def _measure(self, opened: int, end: int, previous_end: int) -> BalanceBout | None:
+        """The settled stance around what opened the bout, found and measured as the
+        clinic's single-leg stance is (``dsp.stance``)."""
         h = self.history
-        if (end - opened) / self.rate_hz < self.min_bout_s:
-            return None  # settling only shortens it
         pad = self._n(self.config.measure_pad_s)
-        lo, hi = max(h.start, opened - pad), min(h.end, end + 1)
+        lo, hi = max(h.start, opened - pad, previous_end + 1), min(h.end, end + 1)
         up = h.window("up", lo, hi)
         if len(up) < 16:
             return None
-        first, last = self._settled(up, opened - lo, end - lo)
-        first = max(first, previous_end + 1 - lo)  # after a bout cut at its longest
-        if (last - first) / self.rate_hz < self.min_bout_s or not self._sideways(
-            up[first : last + 1], end
-        ):
+        t = h.window("t", lo, hi)
+        incl = h.window("incl", lo, hi)
+        tilt = self._tilt(up, incl)
+        edges = stance_edges(t, tilt, incl, self.rate_hz)
+        if edges is None:
             return None
-        stance = up[first : last + 1]
-        traj = self._trajectory(stance)
-        if len(traj) > self._measure_lowpass.padlen:
-            traj = self._measure_lowpass(traj)
-        m = sway_measures(traj, self.rate_hz)
-        t_first, t_last = float(h.at("t", lo + first)), float(h.at("t", lo + last))
+        t_first = edges.lift_off_s if edges.lift_off_s is not None else float(t[edges.first])
+        t_last = edges.touchdown_s if edges.touchdown_s is not None else float(t[-1])
+        first, last = np.searchsorted(t, [t_first, t_last])
+        last = min(int(last), len(t) - 1)
+        if (t_last - t_first) < self.min_bout_s or not self._sideways(up[first : last + 1], end):
+            return None
+        m = sway_measures(sway_path(tilt[first : last + 1], self.rate_hz), self.rate_hz)
         return BalanceBout(
             start_s=t_first,
             end_s=t_last,
@@ -211,6 +206,10 @@ class BoutDetector:
             lost_s=float(np.count_nonzero(h.window("guessed", lo + first, lo + last + 1)))
             / self.rate_hz,
         )
+
+    def _tilt(self, up: np.ndarray, incl: np.ndarray) -> np.ndarray:
+        """2-D tilt from standing (deg): its direction in a fixed basis, its inclination."""
+        return unit(up @ self._basis.T) * incl[:, None]
 
     def _sideways(self, stance: np.ndarray, end: int) -> bool:
         """A stance thigh leans sideways (adduction); a lifted free leg leans forward.
@@ -223,22 +222,3 @@ class BoutDetector:
         lean = unit(stance.mean(axis=0)) - self.up_axis
         side = np.cross(self.up_axis, forward)
         return bool(np.degrees(abs(lean @ side)) >= self.config.lean_on_deg)
-
-    def _settled(self, up: np.ndarray, opened: int, end: int) -> tuple[int, int]:
-        """First and last sample of the settled stance within ``up`` (see the module doc)."""
-        slow = self._settle(np.degrees(up @ self._basis.T))
-        stance_at = np.median(slow[opened : end + 1], axis=0)
-        size = float(np.linalg.norm(stance_at))
-        standing = norm(slow) <= 0.25 * size
-        at_stance = norm(slow - stance_at) <= 0.5 * size
-        middle = (opened + end) // 2
-        half = self._n(self.config.shift_half_s)
-        before = np.flatnonzero(standing[:middle])
-        left = int(before[-1]) if len(before) else 0
-        arrived = np.flatnonzero(at_stance[left:middle])
-        start = left + (int(arrived[0]) if len(arrived) else 0) + half
-        after = np.flatnonzero(standing[middle:])
-        back = middle + int(after[0]) if len(after) else len(slow)
-        stayed = np.flatnonzero(at_stance[middle:back])
-        stop = middle + (int(stayed[-1]) if len(stayed) else 0) - half
-        return start, max(stop, start)
