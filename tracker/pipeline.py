@@ -326,7 +326,7 @@ class Pipeline:
             local = up @ self._basis.T  # thigh frame: x forward, y side, z long axis
             direction = unit(local[:, :2])
             tilt = direction * incl[:, None]
-        notes = tuple(self.reps.state.notes) if self.reps else ()
+        notes = (*(self.reps.state.notes if self.reps else ()), *self.notices.new())
         return Update(
             t_s=t,
             inclination_deg=incl,
@@ -370,6 +370,16 @@ class Pipeline:
         if self.up_axis is None and self._retroactive:
             need = self.config.calibration_search_s
             out.insert(0, f"no standing reference: under {need:g} s of data, nothing measured")
+        if self.rises is not None and len(self.rises.stands) < self.rises.config.timed_stands:
+            n, need = len(self.rises.stands), self.rises.config.timed_stands
+            out.append(
+                f"{n} stand{'s' if n != 1 else ''} found: the five-times time needs {need}"
+                + (
+                    f" (a rise turns the thigh {self.rises.config.rise_deg:.0f}° up from the seat)"
+                    if n == 0
+                    else ""
+                )
+            )
         return out
 
     def summary(self) -> dict:

@@ -88,8 +88,8 @@ def format_summary(path, s: dict) -> str:
         f"{path}",
         f"  {s['duration_s']:.1f} s · {rate} Hz · {s['samples']} samples · {s['gaps']} gaps",
     ]
-    if not s["calibrated"]:
-        lines.append("  never still for a second: no standing reference, nothing measured")
+    for warning in s.get("warnings", []):
+        lines.append(f"  warning: {warning}")
     reps_by_set: dict[int, list[dict]] = {}
     for rep in s["reps"]:
         reps_by_set.setdefault(rep["set"], []).append(rep)
