@@ -123,3 +123,33 @@ def test_chair_stand_without_cue_counts_from_the_first_rise(chair_suite, protoco
     result = score_trace(p, p.conditions[0], trace)
     assert "no start cue" in result.notes[0]
     assert result.start_s == pytest.approx(trace.stands[0].start_s)
+
+
+@pytest.mark.parametrize("sway_rms_deg", [0.6, 1.2, 2.0, 3.0])
+def test_hold_times_up_to_large_sway_and_the_home_bout_agrees(sway_rms_deg):
+    """The clinic's hold and the home balance bout are one path (dsp.stance): both find
+    the same stance, within 0.3 s of the truth however much the person sways (trials
+    without lost packets: what a lost sway costs is said by ``lost_s``)."""
+    from tracker.pipeline import Pipeline, PipelineConfig
+
+    errors = []
+    for seed in range(3):
+        s = simulate(
+            "single-leg-stance",
+            seed=3000 + seed,
+            rate_hz=None,
+            sway_rms_deg=sway_rms_deg,
+            ending="foot_down",
+            loss=False,
+        )
+        truth, timing = _timed(s, trace_of_block(s.block, "balance"))
+        pipeline = Pipeline(PipelineConfig(exercise="balance"))
+        pipeline.push(s.block)
+        pipeline.finish()
+        (bout,) = pipeline.all_bouts
+        assert bout.start_s == pytest.approx(timing.start_s, abs=0.05)
+        assert bout.end_s == pytest.approx(timing.end_s, abs=0.05)
+        errors += [timing.start_s - truth["start_s"], timing.end_s - truth["end_s"]]
+        (true_bout,) = s.truth.balance
+        assert bout.sway_rms_deg == pytest.approx(true_bout["sway_rms_deg"], rel=0.2)
+    assert np.abs(errors).max() <= 0.3, np.round(errors, 2)

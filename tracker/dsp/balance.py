@@ -6,9 +6,11 @@ A bout opens when the thigh is upright, leaning at least ``lean_on_deg`` and
 swaying (the RMS distance of its tilt from their mean over the last
 ``level_window_s``) at least ``on_deg`` but no more than ``max_sway_deg`` (a walk
 swings the thigh through tens of degrees); it holds while a slowly averaged lean
-stays above half that, and closes when the lean goes, the thigh leaves upright or
-starts to swing. Weight shifts and fidgets lean too, but only for a few seconds; a
-bout must hold ``min_bout_s``.
+stays above half that or the sway stays that of one leg (``hold_sway_deg``: large
+sway about a small lean is a stance too), and closes when both go, the thigh leaves
+upright or starts to swing. Weight shifts and fidgets lean too, but only for a few
+seconds; a bout must hold ``min_bout_s``, and sway no more than ``max_bout_sway_deg``
+(RMS) over it.
 
 The bout is then found and measured as the clinic's single-leg stance is
 (``dsp.stance``): from the end of the weight shift onto the leg to the start of the
@@ -36,6 +38,8 @@ class BalanceConfig:
     hold_tau_s: float = 2.0  # and of the lean that holds it (slow sway averages out)
     on_deg: float = 0.25  # sway level that opens a bout (two-legged standing stays below)
     max_sway_deg: float = 8.0  # a sway level beyond this is walking, not standing
+    hold_sway_deg: float = 0.6  # sway at least this holds a bout open, lean or not
+    max_bout_sway_deg: float = 6.0  # a bout swaying more than this (RMS) was no stance
     level_window_s: float = 2.0  # sway level: dispersion over this window (clears after moves)
     open_s: float = 1.0  # sway this long before a bout is shown as started
     close_s: float = 0.75  # quiet this long ends it
@@ -118,7 +122,9 @@ class BoutDetector:
         cfg = self.config
         steady = level <= cfg.max_sway_deg
         opening = upright & steady & (lean >= cfg.lean_on_deg) & (level >= cfg.on_deg)
-        holding = upright & steady & (held >= 0.5 * cfg.lean_on_deg)
+        holding = (
+            upright & steady & ((held >= 0.5 * cfg.lean_on_deg) | (level >= cfg.hold_sway_deg))
+        )
         loud_runs = self._loud_runs(opening)
         quiet_runs = self._quiet_runs(~holding)
         bouts = []
@@ -198,6 +204,8 @@ class BoutDetector:
         if (t_last - t_first) < self.min_bout_s or not self._sideways(up[first : last + 1], end):
             return None
         m = sway_measures(sway_path(tilt[first : last + 1], self.rate_hz), self.rate_hz)
+        if m.rms_deg > self.config.max_bout_sway_deg:
+            return None
         return BalanceBout(
             start_s=t_first,
             end_s=t_last,

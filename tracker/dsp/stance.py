@@ -31,6 +31,7 @@ QUIET_DEG = 0.15  # sway of quiet standing on two feet (the fit's floor)
 FIT_HALF_S = 3.0  # data either side of a shift's midpoint used to fit it
 AFTER_DOWN_S = 1.0  # data after the midpoint of the shift off the leg used to fit it
 MEASURE_HZ = 10.0  # the sway's lowpass, as the reference pipeline filters
+JOIN_S = 2.5  # stretches leaning on the leg less than this apart are one stance
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,17 @@ def _runs(mask: np.ndarray) -> np.ndarray:
     return edges.reshape(-1, 2)
 
 
+def _joined(runs: np.ndarray, gap: int) -> np.ndarray:
+    """``runs`` with those less than ``gap`` samples apart joined into one."""
+    out = [list(runs[0])]
+    for start, stop in runs[1:]:
+        if start - out[-1][1] < gap:
+            out[-1][1] = stop
+        else:
+            out.append([start, stop])
+    return np.array(out)
+
+
 def fit_ramp(
     t_s: np.ndarray, x: np.ndarray, *, rising: bool, size: float, sway: float, guess_s: float
 ) -> tuple[float, float]:
@@ -150,6 +162,8 @@ def stance_edges(
     runs = runs[(runs[:, 1] - runs[:, 0]) >= round(0.5 * rate)] if len(runs) else runs
     if not len(runs):
         return None
+    # Large sway about a small lean dips below it for a second or two: one stance still.
+    runs = _joined(runs, round(JOIN_S * rate))
     i0, i1 = runs[np.argmax(runs[:, 1] - runs[:, 0])]
     stance_at = np.median(slow[i0:i1], axis=0)
     size = float(np.linalg.norm(stance_at))
@@ -186,6 +200,15 @@ def stance_edges(
         near = _local_sway(x, xs, down - round(2.5 * rate), down - round(0.5 * rate), sway)
         start, _ = fit_ramp(t[w], x[w], rising=False, size=size, sway=near, guess_s=t[down])
         touchdown = float(np.clip(start, t[down] - 2.5, t[down] + 0.2))
+        # Sway as large as the lean dips to standing's side during the stance; the shift
+        # off starts after the last sway peak, not at a dip before it.
+        lo = max(1, down - round(2.5 * rate))
+        seg = x[lo - 1 : down + 2]
+        peaks = np.flatnonzero(
+            (seg[1:-1] >= seg[:-2]) & (seg[1:-1] >= seg[2:]) & (seg[1:-1] >= 0.5 * size)
+        )
+        if len(peaks):
+            touchdown = max(touchdown, float(t[lo + int(peaks[-1])]))
     return StanceEdges(
         lift_off_s=lift_off,
         touchdown_s=touchdown,
