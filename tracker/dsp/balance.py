@@ -9,8 +9,9 @@ swings the thigh through tens of degrees); it holds while a slowly averaged lean
 stays above half that or the sway stays that of one leg (``hold_sway_deg``: large
 sway about a small lean is a stance too), and closes when both go, the thigh leaves
 upright or starts to swing. Weight shifts and fidgets lean too, but only for a few
-seconds; a bout must hold ``min_bout_s``, and sway no more than ``max_bout_sway_deg``
-(RMS) over it.
+seconds; a bout must hold ``min_bout_s``, sway no more than ``max_bout_sway_deg`` (RMS)
+and, its sway averaged out, move through less than ``max_bout_range_deg`` (reps done
+standing on the leg are no balance bout).
 
 The bout is then found and measured as the clinic's single-leg stance is
 (``dsp.stance``): from the end of the weight shift onto the leg to the start of the
@@ -22,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
 from tracker.dsp.filters import Lowpass, RunLength, WindowDispersion
 from tracker.dsp.history import History
@@ -39,7 +41,9 @@ class BalanceConfig:
     on_deg: float = 0.25  # sway level that opens a bout (two-legged standing stays below)
     max_sway_deg: float = 8.0  # a sway level beyond this is walking, not standing
     hold_sway_deg: float = 0.6  # sway at least this holds a bout open, lean or not
-    max_bout_sway_deg: float = 6.0  # a bout swaying more than this (RMS) was no stance
+    max_bout_sway_deg: float = 6.0  # a bout swaying more than this (RMS) was no stance,
+    max_bout_range_deg: float = 10.0  # nor one whose inclination, sway averaged out over
+    range_average_s: float = 1.0  # this long, spans this much (reps on the leg)
     level_window_s: float = 2.0  # sway level: dispersion over this window (clears after moves)
     open_s: float = 1.0  # sway this long before a bout is shown as started
     close_s: float = 0.75  # quiet this long ends it
@@ -203,8 +207,12 @@ class BoutDetector:
         last = min(int(last), len(t) - 1)
         if (t_last - t_first) < self.min_bout_s or not self._sideways(up[first : last + 1], end):
             return None
+        cfg = self.config
+        steady = uniform_filter1d(incl[first : last + 1], self._n(cfg.range_average_s))
+        if np.ptp(steady) > cfg.max_bout_range_deg:
+            return None
         m = sway_measures(sway_path(tilt[first : last + 1], self.rate_hz), self.rate_hz)
-        if m.rms_deg > self.config.max_bout_sway_deg:
+        if m.rms_deg > cfg.max_bout_sway_deg:
             return None
         return BalanceBout(
             start_s=t_first,

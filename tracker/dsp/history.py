@@ -53,5 +53,17 @@ class History:
             return column[at : at + n].copy()
         return np.concatenate([column[at:], column[: at + n - self.capacity]])
 
+    def change(self, name: str, first: int, stop: int, lag: int) -> np.ndarray:
+        """``|x[k] - x[k - lag]|`` of a 1-D column for samples ``first`` to ``stop`` (clipped
+        to what is held); inf where ``k - lag`` is no longer, or not yet, held."""
+        first, stop = max(first, self.start), min(stop, self.end)
+        lo = max(first - lag, self.start)
+        x = self.window(name, lo, stop)
+        out = np.full(max(stop - first, 0), np.inf)
+        known = max(0, lo + lag - first)  # the first sample whose lag is held
+        if known < len(out):
+            out[known:] = np.abs(x[first - lo + known :] - x[: len(x) - (first - lo + known)])
+        return out
+
     def at(self, name: str, index: int):
         return self._columns[name][index % self.capacity]

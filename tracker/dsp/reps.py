@@ -242,10 +242,7 @@ class RepDetector:
         h = self.history
         lag = self._n(0.1)
         incl = h.window("incl", pos, h.end)
-        before = h.window("incl", pos - lag, h.end)
-        speed = np.full(len(incl), np.inf)
-        if len(before) == len(incl) + lag:
-            speed = np.abs(incl - before[: len(incl)]) * (self.rate_hz / lag)
+        speed = h.change("incl", pos, h.end, lag) * (self.rate_hz / lag)
         lowest_deg = float(h.at("incl", c.lowest))
         lowest = np.minimum.accumulate(np.minimum(incl, lowest_deg))
         excursion = c.bottom_deg - c.top_deg

@@ -6,7 +6,7 @@ How far it grows is the person's own: 60-90° from a higher chair or with the se
 soft tissue, less again when the accelerometer reads off. So a rise is the thigh
 turning at least ``rise_deg`` up from the level it sat at, and standing is the top it
 reaches, whether the person pauses there or turns straight back down. A rise starts
-where the thigh leaves its seated level and ends where it arrives within
+where the thigh was last still near its seated level and ends where it arrives within
 ``arrive_deg`` of that top; the five-times-sit-to-stand time runs from the start of the
 first rise to the end of the fifth.
 """
@@ -29,7 +29,8 @@ class RiseConfig:
     stop_rate_deg_s: float = 15.0  # slower than this for `stop_hold_s` at the top: known too
     stop_hold_s: float = 0.3
     arrive_deg: float = 3.0  # within this of the top: standing reached, the rise ended
-    seat_margin_deg: float = 3.0  # within this of the seated level: not risen yet
+    seat_margin_deg: float = 3.0  # within this of the seated level ...
+    still_rate_deg_s: float = 3.0  # ... and slower than this: not risen yet
     timed_stands: int = 5  # the five-times test
 
 
@@ -59,10 +60,7 @@ class RiseDetector:
         found = []
         lag = self._n(0.1)
         incl = h.window("incl", pos, h.end)
-        before = h.window("incl", pos - lag, h.end)
-        speed = np.full(len(incl), np.inf)
-        if len(before) == len(incl) + lag:
-            speed = np.abs(incl - before[: len(incl)]) * (self.rate_hz / lag)
+        speed = h.change("incl", pos, h.end, lag) * (self.rate_hz / lag)
         slow_runs = self._slow(speed < self.config.stop_rate_deg_s)
         i = 0
         while i < len(incl):
@@ -142,7 +140,13 @@ class RiseDetector:
         seat_at, seat_deg = self._seat
         top_at, top_deg = self._top
         climb = h.window("incl", seat_at, top_at + 1)
-        left = np.flatnonzero(climb[: self._rise - seat_at + 1] <= seat_deg + cfg.seat_margin_deg)
+        # A rise leaves the seat slowly but speeds up at once: it starts at the last
+        # still moment near the seat (or, with none, the last moment near it).
+        lag = self._n(0.1)
+        near = climb[: self._rise - seat_at + 1] <= seat_deg + cfg.seat_margin_deg
+        speed = h.change("incl", seat_at, self._rise + 1, lag) * (self.rate_hz / lag)
+        still = np.flatnonzero(near & (speed < cfg.still_rate_deg_s))
+        left = still if len(still) else np.flatnonzero(near)
         start = seat_at + (int(left[-1]) if len(left) else 0)
         arrived = np.flatnonzero(climb >= top_deg - cfg.arrive_deg)
         end = seat_at + int(arrived[0])
