@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "tracker.commands.record",
     "tracker.commands.assess",
     "tracker.commands.report",
+    "tracker.commands.history",
 ]
 OTHER_VERBS = {"tracker.commands.profiles": ("decode",)}
 
