@@ -172,7 +172,9 @@ def build(args, session=None):
     driver = LiveDriver(
         open_source, workout, Pipeline(config), open_writer=open_writer, on_end=on_end
     )
-    return TrackerApp(driver, bell=args.bell)
+    app = TrackerApp(driver, bell=args.bell)
+    app.history_db = args.db
+    return app
 
 
 def open_recording(path: Path, source, meta: dict):

@@ -217,6 +217,7 @@ class SummaryScreen(Screen):
 
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("q,enter", "app.quit", "Quit"),
+        Binding("h", "app.history", "History"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
@@ -260,4 +261,6 @@ def summary_text(over: SessionOver, view: WorkoutView | None) -> Text:
         out.append(f"\nReplay it: tracker replay {over.recording}", style="grey50")
     if over.history:
         out.append(f"\n{over.history}", style="grey50")
+        if over.history.startswith("Added"):
+            out.append("\nh: your history, and what changed since the first session")
     return out
