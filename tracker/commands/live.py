@@ -216,5 +216,9 @@ def run(args) -> int:
         print(over.history)
     if over is not None and over.reason in ("no sensor", "source failed"):
         problem = app.view.problem if app.view is not None else None
-        raise DeviceError(problem or "the sensor was lost and not recovered")
+        problem = problem or "the sensor was lost and not recovered"
+        if over.reason == "no sensor":
+            problem = problem.split("; `tracker scan --simulate`")[0]
+            problem += "; without a sensor: tracker live --simulate (docs/first-sensor.md)"
+        raise DeviceError(problem)
     return 0

@@ -88,7 +88,8 @@ class TrackerApp(App):
     def on_session_finished(self, message: SessionFinished) -> None:
         self.over = message.over
         if self.over.reason == "no sensor":
-            return  # the problem stays on the workout screen
+            self.exit()  # nothing to show: the command says in one line what is wrong
+            return
         self.push_screen(SummaryScreen(self.over, self.view))
 
     # -- actions ------------------------------------------------------------------------
