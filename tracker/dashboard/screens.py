@@ -238,7 +238,8 @@ def summary_text(over: SessionOver, view: WorkoutView | None) -> Text:
     out = Text("Session summary", style="bold underline")
     if view is not None and view.simulated:
         out.append("  SIMULATED DATA", style="bold black on yellow")
-    out.append(f"\n{coach.get('program', '')}: {coach.get('sets_done', 0)} of ")
+    title = coach.get("title") or coach.get("program", "")
+    out.append(f"\n{title}: {coach.get('sets_done', 0)} of ")
     out.append(f"{coach.get('sets_planned', 0)} sets, {coach.get('reps', 0)} reps")
     if coach.get("tempo_cues"):
         out.append(f", {coach['tempo_cues']} too fast on the way down", style="yellow")
