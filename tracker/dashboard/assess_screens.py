@@ -224,6 +224,7 @@ class TrialScreen(ShownScreen):
                 yield Digits("--", id="big")
                 yield Line("", id="big-label")
             yield StancePlot(id="plot")
+            yield Static(id="setup")
         yield CuePanel(id="cue")
         yield TrialTable(id="trials")
         yield SummaryPanel(id="summary")
@@ -245,6 +246,13 @@ class TrialScreen(ShownScreen):
             big.update(value)
         self.query_one("#big-label", Line).set(Text(label))
         self.query_one(StancePlot).show(view)
+        # before the protocol's first trial: how the test is set up (chair, shoes, arms, pace)
+        first = view.state is not None and view.state.phase == "ready"
+        first = first and view.state.last_trial_id is None and protocol is not None
+        self.set_class(first, "-setup")
+        if first:
+            setup = " ".join(protocol.description.split())
+            self.query_one("#setup", Static).update(Text.assemble(("Set-up: ", "bold"), setup))
         self.query_one(CuePanel).show(view)
         self.query_one(TrialTable).show(view)
         self.query_one(SummaryPanel).show(view, protocol)

@@ -148,11 +148,11 @@ class HeadPanel(Line):
         out.append(s.condition, style="bold")
         out.append(f" ({names.index(s.condition) + 1}/{len(names)})", style=DIM)
         if s.practice and s.phase not in ("ready", "done"):
-            out.append(" · practice trial (not counted)", style=f"bold {WARN}")
+            out.append(" · practice (not counted)", style=f"bold {WARN}")
         elif s.counted >= s.wanted:
-            out.append(f" · {s.counted} of {s.wanted} trials counted", style=GOOD)
+            out.append(f" · {s.counted}/{s.wanted} counted", style=GOOD)
         elif s.phase in ("ready", "result"):
-            out.append(f" · {s.counted} of {s.wanted} trials counted")
+            out.append(f" · {s.counted}/{s.wanted} counted")
         else:
             out.append(f" · trial {s.counted + 1} of {s.wanted}")
         condition = protocol.condition(s.condition)
