@@ -39,6 +39,7 @@ COMMAND_MODULES = [
     "tracker.commands.assess",
     "tracker.commands.report",
     "tracker.commands.history",
+    "tracker.commands.check",
 ]
 OTHER_VERBS = {"tracker.commands.profiles": ("decode",)}
 
