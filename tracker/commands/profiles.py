@@ -121,12 +121,29 @@ def _quantity_json(q, si_name: str) -> dict:
     }
 
 
+# Checks on real hardware (tracker check on a guided recording), per profile: "device,
+# firmware, date" of each one that passed. None yet: the profiles are built from vendors'
+# SDKs, datasheets and documentation (their ``sources``) and tested against simulated sensors.
+HARDWARE_CHECKED: dict[str, list[str]] = {}
+
+
+def hardware_text(p: FirmwareProfile) -> str:
+    checked = HARDWARE_CHECKED.get(p.name)
+    if checked:
+        return "tried on real hardware: " + "; ".join(checked)
+    return (
+        "tried on real hardware: not yet (built from the sources above, tested on simulated "
+        "sensors); to check it: docs/first-sensor.md"
+    )
+
+
 def profile_json(p: FirmwareProfile) -> dict:
     """Everything ``show`` explains, as JSON (commands with the default settings)."""
     t, b = p.timing, p.battery
     return {
         **summary(p),
         "sources": list(p.sources),
+        "hardware_checked": list(HARDWARE_CHECKED.get(p.name, [])),
         "mtu": p.mtu,
         "advertising": {"names": list(p.names), "services": list(p.services)},
         "gatt": {"service": p.service, "characteristics": dict(p.chars)},
@@ -157,6 +174,7 @@ def describe(p: FirmwareProfile) -> list[str]:
         f"  {p.description}",
         f"  file: {p.file}",
         *[f"  source: {s}" for s in p.sources],
+        f"  {hardware_text(p)}",
         "",
         "Recognised by: " + "; ".join(filter(None, [", ".join(p.names), ", ".join(p.services)])),
         f"GATT service {p.service} (MTU wanted {p.mtu})",
