@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Digits, Footer, Static
+from textual.widgets import Footer, Static
 
 from tracker.coach import CoachState
 from tracker.dashboard.drivers import SessionOver
 from tracker.dashboard.model import WorkoutView
 from tracker.dashboard.widgets import (
+    BigNumber,
     CueLine,
     InfoLine,
     Line,
@@ -63,7 +64,7 @@ class WorkoutScreen(Screen):
         yield StepPanel(id="step")
         with Horizontal(id="middle"):
             with Vertical(id="counter"):
-                yield Digits("--", id="big")
+                yield BigNumber("--", id="big")
                 yield Line("", id="big-label")
             yield TracePlot(id="trace")
             yield SwayPlot(id="sway")
@@ -99,7 +100,7 @@ class WorkoutScreen(Screen):
         self.query_one(TopBar).show(view, lost_for)
         self.query_one(StepPanel).show(view)
         value, label = big_value(c)
-        big = self.query_one("#big", Digits)
+        big = self.query_one("#big", BigNumber)
         if big.value != value:
             big.update(value)
         self.query_one("#big-label", Line).set(Text(label))
@@ -173,15 +174,15 @@ HELP = """\
 {keys}
 
 [b]What one thigh sensor measures[/b]
-The thigh's inclination from standing (not the knee angle), its tilt in two
-planes, and how fast it turns. From these: reps, depth, descent and ascent
-times, smoothness (SPARC), wobble (side-to-side shake during a rep), balance
-sway, and holds (the thigh still in a position).
+The thigh's inclination from standing (not the knee angle), its tilt in two planes, and \
+how fast it turns. From these: reps, depth, descent and ascent times, smoothness (SPARC), \
+wobble (side-to-side shake during a rep), balance sway, and holds (the thigh still in a \
+position).
 
 [b]This exercise[/b]
 {step}
 
-[b]Colours[/b] green: within the exercise's target · yellow: outside it (with a cue)
+[b]Colours[/b] green: within the exercise's target · yellow: outside it (with a cue). \
 Time on screen is the sensor's time: when the sensor is lost, timers wait.
 """
 
