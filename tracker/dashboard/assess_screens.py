@@ -401,22 +401,22 @@ HELP = """\
   s  start a trial (countdown, then GO with the bell)
   p  a practice trial: recorded, never counted
   e  end the running trial now, with a reason (hands off the hips, eyes opened…)
-  d  discard the running or the last trial, with a reason (it is kept, not counted)
+  d  discard the running or the last trial, with a reason (kept, not counted)
   r  redo the last trial (discarded with a reason, then ready again)
   n  next condition · c  choose a condition · v  the visit's results
   b  bell on/off · q  quit (a trial under way is kept as incomplete)
-  While a reason is typed the trial's clock is held at the key press.
+While a reason is typed the trial's clock is held at the key press.
 
 [b]What is timed[/b] (docs/clinic.md)
-Single-leg stance: from lift-off (the end of the weight shift onto the stance
-leg) to touch-down or a step, seen by the sensor on the STANCE thigh; the
-protocol's limit caps it. Hands leaving the hips, opened eyes or the legs
-touching cannot be seen by the thigh: end the trial with e and say why.
-Five-times sit-to-stand: from the start of the first rise to the end of the
-fifth. 30-second chair stand: rises more than halfway up within 30 s.
+Single-leg stance: from lift-off (the end of the weight shift onto the stance leg) to \
+touch-down or a step, seen by the sensor on the STANCE thigh; the protocol's limit caps it. \
+Hands leaving the hips, opened eyes or the legs touching cannot be seen by the thigh: end \
+the trial with e and say why.
+Five-times sit-to-stand: from the start of the first rise to the end of the fifth. \
+30-second chair stand: rises more than halfway up within 30 s.
 
-[b]Thigh sway[/b] is the thigh's tilt in degrees: no published norm exists;
-compare a patient with their earlier visits only.
+[b]Thigh sway[/b] is the thigh's tilt in degrees: no published norm exists; compare a \
+patient with their earlier visits only.
 
 [dim]escape or ? to close[/dim]"""
 

@@ -18,6 +18,7 @@ from tracker.dashboard.widgets import (
     WARN,
     Line,
     _Canvas,
+    axis_labels,
     link_text,
     stabilogram_layers,
 )
@@ -342,6 +343,11 @@ class StancePlot(_Canvas):
         caption.append(f"  RMS {rms:.2f}°  ±{half:g}°", style=DIM)
         return caption, layers
 
+    def labels(self, rows: int) -> list[str]:
+        if len(self.view.sway_deg) or self.view.sway_live:
+            return []  # the stabilogram says its scale in its caption
+        return axis_labels(getattr(self, "_y_range", (-2.0, 20.0)), rows)
+
     def _trace(self, w: int, h: int):
         view = self.view
         t, y = view.trace_t_s, view.trace_deg
@@ -353,6 +359,8 @@ class StancePlot(_Canvas):
         top = max(20.0, float(finite.max()) * 1.05)
         t1 = float(t[-1])
         span = ((t1 - 20.0, t1), (-2.0, top))
+        self._y_range = span[1]
+        caption.append("  · last 20 s", style=DIM)
         layers = [
             (plot.trace_grid(t, y, w, h, *span), "bold cyan"),
             (plot.hline_grid(0.0, w, h, span[1], dashed=False), DIM),
