@@ -23,6 +23,7 @@ from tracker.dashboard.widgets import (
     stabilogram_layers,
 )
 from tracker.norms import SOURCES, compare
+from tracker.report_text import value_text as score_text
 
 UNIT = {"hold_s": "s", "time_s": "s", "count": "stands"}
 ENDED = {
@@ -46,10 +47,12 @@ def num(x, nd: int = 1) -> str:
     return f"{x:.{nd}f}"
 
 
-def value_text(measure: str, value, nd: int = 2) -> str:
-    """A trial's value with its unit: ``12.43 s``, ``11 stands``."""
+def value_text(measure: str, value, nd: int = 2, *, capped: bool = False) -> str:
+    """A trial's value with its unit: ``12.43 s``, ``11 stands``, ``≥ 45 s (limit)``."""
     if value is None:
         return "–"
+    if capped:
+        return f"≥ {value:g} s (limit)"
     return f"{value:.0f} stands" if measure == "count" else f"{value:.{nd}f} s"
 
 
@@ -89,16 +92,21 @@ def short_citation(key: str) -> str:
     return f"{first}{' et al.' if len(authors) > 2 else ''} {year.group()}"
 
 
-def norm_text(norm: dict | None) -> Text:
-    """The published reference, the verdict and its source, or the plain absence of one."""
+def norm_text(norm: dict | None, width: int | None = None) -> Text:
+    """The published reference, the verdict and its source, or the plain absence of one;
+    within ``width`` cells when given (the source's quality, then the source, dropped)."""
     if not norm:
         return Text("No published norm for this condition.", style=DIM)
     quality = SOURCES[norm["source"]].quality
-    out = Text("Norm ", style=DIM)
-    out.append(f"({short_citation(norm['source'])}, {quality}): ", style=DIM)
-    out.append(norm.get("reference") or "none for this age")
-    if norm.get("verdict"):
-        out.append(f" → {norm['verdict']}", style="bold")
+    citation = short_citation(norm["source"])
+    for head in (f"({citation}, {quality}): ", f"({citation}): ", ""):
+        out = Text("Norm ", style=DIM)
+        out.append(head, style=DIM)
+        out.append(norm.get("reference") or "none for this age")
+        if norm.get("verdict"):
+            out.append(f" → {norm['verdict']}", style="bold")
+        if width is None or out.cell_len <= width:
+            break
     return out
 
 
@@ -250,26 +258,35 @@ class SummaryPanel(Line):
         c = condition_summary(view)
         if c is None:
             self.set(
-                Text.assemble(("No counted trial yet.", DIM), "\n", self._norm(view, protocol))
+                Text.assemble(
+                    ("No counted trial yet.", DIM), "\n", self._norm(view, protocol, self._width())
+                )
             )
             return
-        unit = UNIT[c["measure"]]
-        nd = 0 if c["measure"] == "count" else 1
+        best = score_text(
+            c["best"], c["measure"], capped=c.get("best_capped"), limit_s=c.get("limit_s")
+        )
+        mean = score_text(c["mean"], c["measure"])
+        if c.get("capped_trials") and c["mean"] is not None:
+            mean = "≥ " + mean  # a hold stopped by the limit: the mean is a lower bound
         out = Text.assemble(
             ("best ", DIM),
-            (f"{num(c['best'], nd)} {unit}", "bold"),
+            (best, "bold"),
             (" · mean ", DIM),
-            f"{num(c['mean'], nd)} {unit}",
+            mean,
             (f" · {c['trials_counted']}/{c['trials_wanted']} counted", DIM),
         )
         sway = (c.get("sway_best") or {}).get("sway_rms_deg")
         if sway is not None:
             out.append(" · thigh sway ", style=DIM).append(f"{sway:.2f}° RMS")
             out.append(" (no norm)", style=DIM)
-        self.set(Text.assemble(out, "\n", norm_text(c["norm"])))
+        self.set(Text.assemble(out, "\n", norm_text(c["norm"], self._width())))
+
+    def _width(self) -> int:
+        return self.size.width - 2 if self.size.width else 78
 
     @staticmethod
-    def _norm(view: AssessView, protocol) -> Text:
+    def _norm(view: AssessView, protocol, width: int) -> Text:
         """The condition's published reference before any trial counts."""
         s = view.state
         if protocol is None or s is None or s.condition is None or view.patient is None:
@@ -278,7 +295,7 @@ class SummaryPanel(Line):
         if key is None:
             return norm_text(None)
         p = view.patient
-        return norm_text(compare(key, None, age_band=p["age_band"], sex=p.get("sex")))
+        return norm_text(compare(key, None, age_band=p["age_band"], sex=p.get("sex")), width)
 
 
 class TrialTable(DataTable):
@@ -313,7 +330,13 @@ class TrialTable(DataTable):
             self.add_row(
                 str(t["id"]),
                 "practice" if t["practice"] else str(n),
-                value_text(r.get("measure", ""), r.get("value")) if r else "–",
+                value_text(
+                    r.get("measure", ""),
+                    r.get("value"),
+                    capped=r.get("ended_by") == "time_limit",
+                )
+                if r
+                else "–",
                 ended_text(r) if r else "–",
                 num(sway, 2),
                 Text(words, style=style),
