@@ -52,7 +52,8 @@ class MeasurePlot(Widget):
             return Text("no values of this measure for this exercise and side", style=DIM)
         dates, values, words, unit = self.series
         out = Text(f"{words}{f' ({unit.strip()})' if unit.strip() else ''}", style="bold")
-        out.append(f" · {len(values)} sessions, oldest left", style=DIM)
+        n = len(values)
+        out.append(f" · {n} session{'s' if n != 1 else ''}, oldest left", style=DIM)
         label_w, rows = 7, max(h - 2, 1)
         cols = max(w - label_w - 1, 2)
         y = np.asarray(values, dtype=float)
