@@ -126,3 +126,26 @@ async def test_history_screen_plots_and_tables_each_exercise(db, size):
         await pilot.press("right")
         assert plot.series[2] == "sway"
         await pilot.press("q")
+
+
+def test_the_end_of_a_session_says_what_changed(tmp_path):
+    from tracker.commands.live import save_session_to_history
+
+    db = str(tmp_path / "h.sqlite3")
+    notes = []
+    for sid, day, wobble in ((1, "2026-11-12", 1.0), (2, "2026-11-20", 0.6)):
+        s = session(sid, day, wobble, 0.5)
+        notes.append(
+            save_session_to_history(
+                s["summary"],
+                recording_path=None,
+                program="p",
+                started_utc=s["started_utc"],
+                simulated=False,
+                db=db,
+            )
+        )
+    assert notes[0].startswith("Added to the history as session 1") and "\n" not in notes[0]
+    head, *changes = notes[1].split("\n")
+    assert head.startswith("Added to the history as session 2")
+    assert any(c.startswith("Mini-squats, left leg (painful): wobble down 40 %") for c in changes)

@@ -262,7 +262,12 @@ def summary_text(over: SessionOver, view: WorkoutView | None) -> Text:
         out.append(f"\nRecorded to {over.recording}", style="grey50")
         out.append(f"\nReplay it: tracker replay {over.recording}", style="grey50")
     if over.history:
-        out.append(f"\n{over.history}", style="grey50")
-        if over.history.startswith("Added"):
-            out.append("\nh: your history, and what changed since the first session")
+        note, *changes = over.history.split("\n")
+        out.append(f"\n{note}", style="grey50")
+        if changes:
+            out.append("\n\nWhat changed over your sessions:", style="bold")
+            for line in changes:
+                out.append(f"\n  {line}")
+        if note.startswith("Added"):
+            out.append("\nh: your history, plotted session by session")
     return out
