@@ -88,7 +88,7 @@ def test_readable_table(capsys):
     )
     lines = out.splitlines()
     assert status == 0
-    assert lines[0] == "mbientlab-metamotion: 1 samples, 1 errors"
+    assert lines[0] == "mbientlab-metamotion: 1 sample, 1 error"
     assert "-18.361" in lines[2] and "8.7179" in lines[2]
     assert lines[-1] == "error: notification 3: 3 bytes at byte 0 where a frame has 20"
 
@@ -98,3 +98,11 @@ def test_unknown_profile_and_range(capsys):
     assert status == 2 and err.startswith("tracker: unknown firmware profile 'thingy'")
     status, _, err = run(capsys, "mbientlab-metamotion", "00", "--acc-range", "3")
     assert status == 2 and "choose from 2, 4, 8, 16" in err and err.count("\n") == 1
+
+
+def test_bytes_not_quoted_as_one_argument_are_refused_in_one_line(capsys):
+    frame = ("55 61" + " 00" * 18).split()
+    status, out, err = run(capsys, "witmotion-bwt901ble5", *frame)
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert "quote a notification's bytes as one argument" in err
+    assert "tracker decode witmotion-bwt901ble5 '55 61 00 00 ...'" in err

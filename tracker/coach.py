@@ -500,10 +500,18 @@ class Coach:
         steps = []
         for i, step in enumerate(self.program.steps):
             sets = [s.to_json() for s in self.summaries if s.step_index == i]
-            steps.append({"name": step.name, "kind": step.kind, "sets": sets})
+            planned = [
+                {"side": step.side_of_set(k), "target": step.reps if step.kind != "balance" else 1}
+                for k in range(step.sets)
+            ]  # what the program prescribed, per set: side (painful/good/None), reps or holds
+            steps.append(
+                {"name": step.name, "kind": step.kind, "sets": sets, "planned": planned}
+                | ({"hold_s": step.hold_s} if step.kind != "reps" else {})
+            )
         reps = sum(s.reps + s.extra_reps for s in self.summaries if s.kind == "reps")
         return {
             "program": self.program.name,
+            "title": self.program.title,
             "painful_leg": self.painful_leg,
             "complete": len(self.summaries) >= self.program.total_sets,
             "sets_done": len(self.summaries),

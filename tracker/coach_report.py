@@ -150,6 +150,23 @@ class SetSummary:
             parts.append(f"wobble {self.wobble_trend} {first:.1f}→{last:.1f}°")
         return " · ".join(parts)
 
+    @property
+    def short_text(self) -> str:
+        """The line in fewer words, for a narrow screen: counts, depth, wobble."""
+        if self.kind != "reps" or not self.reps:
+            return self.text
+        side = f" · {self.side}" if self.side else ""
+        early = " (early)" if self.ended != "done" else ""
+        extra = f"+{self.extra_reps}" if self.extra_reps else ""
+        parts = [
+            f"Set {self.set_number}/{self.sets}{side}: {self.reps}/{self.target}{extra}{early}"
+        ]
+        if self.mean_depth_deg is not None:
+            parts.append(f"{self.mean_depth_deg:.0f}° deep")
+        if self.wobble_trend:
+            parts.append(f"wobble {self.wobble_last_deg:.1f}° ({self.wobble_trend})")
+        return " · ".join(parts)
+
     def to_json(self) -> dict:
         out = {
             "set": self.set_number,

@@ -28,6 +28,7 @@ STATUSES = ("recording", "complete", "incomplete", "discarded")
 
 # Version 1: the first released schema. Version 2: patients' sex (for sex-specific norms),
 # trials' protocol version, definitions version and the reason a trial is incomplete.
+# Version 3: who assessed a visit (for the report).
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         """CREATE TABLE patients (
@@ -73,6 +74,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE trials ADD COLUMN incomplete_reason TEXT",
         "CREATE INDEX sessions_started ON sessions(started_utc)",
     ),
+    ("ALTER TABLE visits ADD COLUMN assessor TEXT NOT NULL DEFAULT ''",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -336,8 +338,11 @@ class History:
 
     # -- visits ------------------------------------------------------------------------------
 
-    def start_visit(self, patient_id: str, *, date: str | None = None, notes: str = "") -> int:
-        """A new visit of ``patient_id`` on ``date`` (ISO date, default today, UTC)."""
+    def start_visit(
+        self, patient_id: str, *, date: str | None = None, notes: str = "", assessor: str = ""
+    ) -> int:
+        """A new visit of ``patient_id`` on ``date`` (ISO date, default today, UTC), by
+        ``assessor`` (the clinician's name or initials, printed on the report)."""
         self.patient(patient_id)
         date = date or datetime.now(UTC).date().isoformat()
         try:
@@ -348,8 +353,9 @@ class History:
             ) from None
         with self.transaction() as db:
             cur = db.execute(
-                "INSERT INTO visits (patient_id, date, notes, created_utc) VALUES (?, ?, ?, ?)",
-                (patient_id, date, notes, now_utc()),
+                "INSERT INTO visits (patient_id, date, notes, created_utc, assessor) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (patient_id, date, notes, now_utc(), assessor.strip()),
             )
         return int(cur.lastrowid)
 

@@ -191,9 +191,14 @@ def _check_header(line: str, path: str, lineno: int) -> list[str]:
     missing = [c for c in COLUMNS if c not in names]
     if missing or tuple(names[: len(COLUMNS)]) != COLUMNS:
         found = ",".join(names[: len(COLUMNS) + 1])
-        lacking = f" (no {','.join(missing)})" if missing else ""
+        if [n.lower() for n in names[: len(COLUMNS)]] == list(COLUMNS):
+            why = "; names are lower case"
+        elif missing:
+            why = f"; missing: {', '.join(missing)}"
+        else:
+            why = "; the same columns, in another order"
         raise InputError(
-            f"the header must start with {HEADER}{lacking}; found {found[:80]!r}",
+            f"the header must start with {HEADER}, in that order{why} (found {found[:80]!r})",
             path=path,
             line=lineno,
         )

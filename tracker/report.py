@@ -1,4 +1,4 @@
-"""The visit report: HTML (always) and PDF (matplotlib, the ``report`` extra).
+"""The visit report: HTML (always) and PDF (matplotlib).
 
 Patient ID, date and protocols; each condition's result with the published norm and its
 source; the left/right symmetry; thigh sway (no norm exists, said plainly); a
@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 from tracker import __version__
+from tracker import report_text as text
 from tracker.clinic.results import trends, visit_results
 from tracker.clinic.scoring import DEFINITIONS_VERSION
 from tracker.errors import RecordingError
@@ -28,6 +29,10 @@ SWAY_COLUMNS = (
     ("ellipse95_deg2", "ellipse 95 % °²"),
     ("mean_freq_hz", "mean freq. Hz"),
 )
+SYMMETRY_NOTE = (
+    "Symmetry index = 100 · (right − left) / mean of the two (Robinson et al. 1987); 0 is "
+    "symmetric, positive: the right leg held longer."
+)
 SWAY_NOTE = (
     "Thigh sway has no published norms: these are measures of this sensor on the thigh "
     "(definitions in docs/metrics.md), to compare with the same patient's earlier visits "
@@ -36,10 +41,27 @@ SWAY_NOTE = (
 )
 
 
+def default_report_path(history: History, visit: dict) -> Path:
+    """Where a visit's report goes unless told: ``reports/`` beside the database."""
+    name = f"report-{visit['patient_id']}-{visit['date']}-visit{visit['id']}.pdf"
+    return history.path.parent / "reports" / name
+
+
 def report_data(history: History, visit_id: int, protocols=None) -> dict:
     """Everything the report shows, as plain data."""
+    from tracker.clinic.protocols import load_protocols
+
+    protocols = protocols if protocols is not None else load_protocols()
     data = visit_results(history, visit_id, protocols)
-    data["trends"] = trends(history, data["patient"]["id"], protocols)
+    visit = data["visit"]
+    data["trends"] = []
+    for series in trends(history, data["patient"]["id"], protocols):
+        # the report of a visit shows the visits up to it, not those that came after
+        points = [
+            p for p in series["points"] if (p["date"], p["visit"]) <= (visit["date"], visit["id"])
+        ]
+        if points:
+            data["trends"].append(series | {"points": points})
     data["generated_utc"] = now_utc()
     data["tracker_version"] = __version__
     data["definitions_version"] = DEFINITIONS_VERSION
@@ -53,7 +75,36 @@ def report_data(history: History, visit_id: int, protocols=None) -> dict:
         if src and src not in used:
             used.append(src)
     data["references"] = used
+    data["setup"] = text.setup(data, protocols)
+    data["devices"] = text.devices(data["trials"])
+    data["patient_summary"] = text.patient_summary(data)
+    data["tests"] = {p["test"] for p in data["protocols"] if "test" in p}
     return data
+
+
+def definitions_text(data: dict) -> str:
+    """What the visit's tests time, only for the tests done."""
+    parts = []
+    if "stance" in data["tests"]:
+        parts.append(
+            "Hold time runs from lift-off (the end of the weight shift onto the stance leg) "
+            "to touch-down (the start of the shift off it, or of a step); stances on two feet "
+            "from the start cue; a hold stopped by the time limit reads ≥ the limit."
+        )
+    if "five_times_sts" in data["tests"]:
+        parts.append(
+            "Five-times sit-to-stand: from the start of the first rise to the fifth stand."
+        )
+    if "chair_stand_30s" in data["tests"]:
+        parts.append(
+            "30-second chair stand: the rises more than halfway up within 30 s of the start cue."
+        )
+    parts.append("Only complete, counted trials (not practice, not discarded) enter best and mean.")
+    return " ".join(parts)
+
+
+def _protocol(data: dict, name: str) -> dict:
+    return next((p for p in data["protocols"] if p["protocol"] == name), {})
 
 
 def _fmt(x, nd=1, unit=""):
@@ -71,24 +122,46 @@ def result_rows(data: dict) -> list[dict]:
     rows = []
     for p in data["protocols"]:
         for c in p.get("conditions", []):
-            unit = MEASURE_UNIT[c["measure"]]
-            nd = 0 if c["measure"] == "count" else 1
             norm = c["norm"] or {}
             reference = norm.get("reference") or "no published norm"
+            limit = c.get("limit_s")
+            mean_capped = bool(c.get("capped_trials")) and c["measure"] == "hold_s"
+            mean = text.value_text(c["mean"], c["measure"])
             rows.append(
                 {
                     "protocol": p["title"],
                     "condition": c["condition"],
                     "trials": f"{c['trials_counted']}/{c['trials_wanted']}"
                     + (f" (+{c['practice']} practice)" if c["practice"] else ""),
-                    "best": _fmt(c["best"], nd, f" {unit}"),
-                    "mean": _fmt(c["mean"], nd, f" {unit}"),
+                    "best": text.value_text(
+                        c["best"], c["measure"], capped=c.get("best_capped"), limit_s=limit
+                    ),
+                    "mean": ("≥ " + mean) if mean_capped and c["mean"] is not None else mean,
                     "passed": {True: "held", False: "not held", None: ""}[c["passed"]],
                     "reference": reference + (" " + _ref(data, norm["source"]) if norm else ""),
                     "verdict": norm.get("verdict") or "",
                 }
             )
     return rows
+
+
+def symmetry_rows(data: dict) -> list[tuple]:
+    """(test, eyes, left, right, index) per left/right pair; a capped side says so."""
+    return [
+        (
+            p["title"],
+            s["eyes"],
+            text.value_text(s["left"], "hold_s", capped=s.get("left_capped"), limit_s=p["max_s"]),
+            text.value_text(
+                s["right"], "hold_s", capped=s.get("right_capped"), limit_s=p["max_s"]
+            ),
+            _fmt(s["symmetry_index_pct"], 1, " %")
+            + (" (a side reached the limit: a lower bound of the difference)" if s.get("capped")
+               else ""),
+        )
+        for p in data["protocols"]
+        for s in p.get("symmetry", [])
+    ]  # fmt: skip
 
 
 def trend_rows(series: dict) -> list[tuple]:
@@ -106,16 +179,16 @@ def trend_rows(series: dict) -> list[tuple]:
 
 
 def trial_rows(data: dict) -> list[tuple]:
-    """(trial, protocol, condition, practice, status, value, ended by, reason) per trial."""
+    """(trial, test, condition, practice, status, value, ended by, reason) per trial."""
     return [
         (
             t["id"],
-            t["protocol"],
+            _protocol(data, t["protocol"]).get("title", t["protocol"]),
             t["condition"],
             "yes" if t["practice"] else "",
             t["status"],
-            _fmt((t["result"] or {}).get("value"), 1),
-            (t["result"] or {}).get("ended_by", ""),
+            text.trial_value_text(t, _protocol(data, t["protocol"])),
+            text.ended_by_text((t["result"] or {}).get("ended_by")),
             t["discard_reason"]
             or t["incomplete_reason"]
             or (t["result"] or {}).get("clinician_reason", "")
@@ -123,6 +196,20 @@ def trial_rows(data: dict) -> list[tuple]:
         )
         for t in data["trials"]
     ]
+
+
+def visit_facts(data: dict) -> list[tuple[str, str]]:
+    """(label, text) lines under the title: assessor, sensor, notes."""
+    pt, visit = data["patient"], data["visit"]
+    facts = [
+        ("Assessor", visit.get("assessor") or "not recorded"),
+        ("Sensor", "; ".join(data["devices"]) or "not recorded"),
+    ]
+    if pt.get("notes"):
+        facts.append(("Patient notes", pt["notes"]))
+    if visit.get("notes"):
+        facts.append(("Visit notes", visit["notes"]))
+    return facts
 
 
 # -- HTML ---------------------------------------------------------------------------------
@@ -196,7 +283,9 @@ CSS = """body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #bbb;padding:.25em .5em;
 font-size:.9em;text-align:left}th{background:#f0f0f0}.note{color:#555;font-size:.9em}
 .banner{background:#fde8c8;padding:.5em;border:1px solid #e0a040}.stabs{display:flex;flex-wrap:wrap;
-gap:1em}.stabs figure{margin:0}figcaption{font-size:.8em}"""
+gap:1em}.stabs figure{margin:0}figcaption{font-size:.8em}
+.summary{background:#eef4fb;padding:.2em 1em}
+.box{border:1px solid #999;height:8em;margin-bottom:1em}"""
 
 
 def render_html(data: dict) -> str:
@@ -212,53 +301,50 @@ def render_html(data: dict) -> str:
     sex = f", {pt['sex']}" if pt.get("sex") else ""
     out.append(
         f"<p>Patient <b>{_e(pt['id'])}</b> (age {_e(pt['age_band'])}{_e(sex)}) · visit "
-        f"{visit['id']} on <b>{_e(visit['date'])}</b> · protocols: "
+        f"{visit['id']} on <b>{_e(visit['date'])}</b> · "
         f"{_e(', '.join(p.get('title', p['protocol']) for p in data['protocols']))}</p>"
     )
     out.append(
-        f"<p class='note'>tracker {_e(data['tracker_version'])}, definitions version "
-        f"{data['definitions_version']}, generated {_e(data['generated_utc'])}. Hold time: "
-        "from lift-off (end of the weight shift onto the stance leg) to touch-down (start of "
-        "the shift off it, or of a step); stances on two feet from the start cue.</p>"
+        "<p>" + "<br>".join(f"<b>{_e(k)}:</b> {_e(v)}" for k, v in visit_facts(data)) + "</p>"
     )
+    out.append(
+        f"<p class='note'>tracker {_e(data['tracker_version'])}, definitions version "
+        f"{data['definitions_version']}, generated {_e(data['generated_utc'])}.</p>"
+    )
+    if data["patient_summary"]:
+        out.append("<h2>Summary for the patient</h2><div class='summary'>")
+        out += [f"<p>{_e(line)}</p>" for line in data["patient_summary"]]
+        out.append("</div>")
     out.append("<h2>Results</h2>")
     headers = ("Test", "Condition", "Trials", "Best", "Mean", "Stage", "Norm", "Compared")
     rows = [tuple(r.values()) for r in result_rows(data)]
     out.append(_table(headers, rows) if rows else "<p>No trials.</p>")
-    sym = [
-        (
-            p["title"],
-            s["eyes"],
-            _fmt(s["left"], 1),
-            _fmt(s["right"], 1),
-            _fmt(s["symmetry_index_pct"], 1, " %"),
-        )
-        for p in data["protocols"]
-        for s in p.get("symmetry", [])
-    ]
+    out.append(f"<p class='note'>{_e(definitions_text(data))}</p>")
+    sym = symmetry_rows(data)
     if sym:
         out.append("<h3>Left/right symmetry</h3>")
         out.append(_table(("Test", "Eyes", "Left", "Right", "Symmetry index"), sym))
-        out.append(
-            "<p class='note'>Symmetry index = 100 · (right − left) / mean of the two "
-            "(Robinson et al. 1987); 0 is symmetric, positive: the right leg held longer.</p>"
-        )
-    sway = [
-        (c["condition"], *(_fmt((c["sway_best"] or {}).get(k), 2) for k, _ in SWAY_COLUMNS))
-        for p in data["protocols"]
-        for c in p.get("conditions", [])
-        if c["sway_best"]
-    ]
+        out.append(f"<p class='note'>{_e(SYMMETRY_NOTE)}</p>")
+    sway = _sway_rows(data)
     if sway:
         out.append("<h3>Thigh sway of the best trial</h3>")
         out.append(_table(("Condition", *(h for _, h in SWAY_COLUMNS)), sway))
         out.append(f"<p class='note'>{_e(SWAY_NOTE)}</p>")
+    out.append("<h2>How the tests were done</h2>")
+    for p in data["setup"]:
+        out.append(f"<h3>{_e(p['title'])}</h3><p>{_e(p['setup'])}</p><ul>")
+        out += [
+            f"<li><b>{_e(name)}</b>: {_e(said)} Sensor: {_e(side)}.</li>"
+            for name, said, side in p["conditions"]
+        ]
+        out.append(f"</ul><p class='note'>Protocol after {_e(p['source'])}.</p>")
     stabs = [t for t in data["trials"] if (t["result"] or {}).get("stabilogram")]
     if stabs:
         out.append("<h2>Stabilograms (thigh tilt about its mean, degrees)</h2><div class='stabs'>")
         for t in stabs:
             r = t["result"]
-            label = f"trial {t['id']}: {t['condition']}, {_fmt(r['value'], 1)} s, {t['status']}"
+            value = text.trial_value_text(t, _protocol(data, t["protocol"]))
+            label = f"trial {t['id']}: {t['condition']}, {value}, {t['status']}"
             label += " (practice)" if t["practice"] else ""
             out.append(
                 f"<figure>{_svg_stabilogram(r['stabilogram'])}<figcaption>"
@@ -276,16 +362,22 @@ def render_html(data: dict) -> str:
             if src.get("value") is not None
             else src.get("note", "")
         )
-        out.append(f"<h3>{_e(s['protocol'])}: {_e(s['condition'])}</h3>{_svg_trend(s)}")
+        out.append(
+            f"<h3>{_e(s.get('title', s['protocol']))}: {_e(s['condition'])}</h3>{_svg_trend(s)}"
+        )
         headers = ("Date", "Score", "Change since first", "Beyond real change")
         out.append(_table(headers, trend_rows(s)))
         out.append(f"<p class='note'>{_e(note)}</p>")
     out.append("<h2>All trials</h2>")
     out.append(
         _table(
-            ("Trial", "Protocol", "Condition", "Practice", "Status", "Value", "Ended by", "Reason"),
+            ("Trial", "Test", "Condition", "Practice", "Status", "Value", "Ended by", "Reason"),
             trial_rows(data),
         )
+    )
+    out.append(
+        "<h2>Clinician's comments</h2><div class='box'></div>"
+        "<p>Signature: ______________________________ &nbsp; Date: ______________</p>"
     )
     out.append("<h2>References</h2><ol>")
     for key in data["references"]:
@@ -295,15 +387,26 @@ def render_html(data: dict) -> str:
             f"{_e(s.note)})</span></li>"
         )
     out.append("</ol>")
-    out.append(f"<p class='note'>{_e(NO_SRC['sway'])}.</p></body></html>")
+    if sway:
+        out.append(f"<p class='note'>{_e(NO_SRC['sway'])}.</p>")
+    out.append("</body></html>")
     return "\n".join(out)
 
 
-def render_pdf(data: dict, path) -> None:
-    """Write the report as a PDF (``tracker.report_pdf``; needs matplotlib)."""
+def _sway_rows(data: dict) -> list[tuple]:
+    return [
+        (c["condition"], *(_fmt((c["sway_best"] or {}).get(k), 2) for k, _ in SWAY_COLUMNS))
+        for p in data["protocols"]
+        for c in p.get("conditions", [])
+        if c["sway_best"]
+    ]
+
+
+def render_pdf(data: dict, path) -> list[dict]:
+    """Write the report as a PDF (``tracker.report_pdf``); where each plot went."""
     from tracker.report_pdf import render_pdf as render
 
-    render(data, path)
+    return render(data, path)
 
 
 def write_report(
@@ -336,7 +439,7 @@ def write_report(
 
 
 def pdf_available() -> bool:
-    """Whether matplotlib (the ``report`` extra) is installed."""
+    """Whether matplotlib (a dependency of tracker) can be found."""
     import importlib.util
 
     return importlib.util.find_spec("matplotlib") is not None

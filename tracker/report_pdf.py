@@ -1,24 +1,31 @@
-"""The visit report as a PDF: A4 pages laid out top to bottom with matplotlib (the report extra).
+"""The visit report as a PDF: A4 pages laid out top to bottom with matplotlib.
 
 Tables are drawn as text so each row grows with its wrapped lines; blocks that do not
-fit on the page start a new one.
+fit on the page start a new one. Each plot is drawn as soon as its axes are placed, so a
+page closed by the next page break is never saved with empty axes.
 """
 
 from __future__ import annotations
 
 import textwrap
 
+from tracker import report_text as text
 from tracker.errors import InputError, RecordingError
 from tracker.norms import NO_SRC, SOURCES
 from tracker.report import (
     MEASURE_UNIT,
     SWAY_COLUMNS,
     SWAY_NOTE,
-    _fmt,
+    SYMMETRY_NOTE,
+    _protocol,
     _ref,
+    _sway_rows,
+    definitions_text,
     result_rows,
+    symmetry_rows,
     trend_rows,
     trial_rows,
+    visit_facts,
 )
 
 A4_IN = (8.27, 11.69)
@@ -33,6 +40,7 @@ class _Flow:
         self.plt, self.pdf, self.title = plt, pdf, title
         self.fig = None
         self.page = 0
+        self.places: list[dict] = []  # where each plot was drawn: page, box in figure fractions
         self._new_page()
 
     def _new_page(self) -> None:
@@ -117,30 +125,51 @@ class _Flow:
             draw(row)
         self.y -= 0.01
 
-    def axes_row(self, count: int, height: float, *, per_row: int = 3):
-        """``count`` axes in rows of ``per_row``; returns them."""
-        axes = []
+    def plots(self, items, height: float, draw, *, per_row: int = 3) -> None:
+        """One axes per item in rows of ``per_row``, each drawn by ``draw(ax, item)`` at once
+        (before a later page break saves its page). Where each went is kept in ``places``."""
         usable = 1 - 2 * MARGIN
         width = usable / per_row
-        for i in range(count):
+        for i, item in enumerate(items):
             if i % per_row == 0:
                 if i:
                     self.y -= height + 0.05
                 self.need(height + 0.05)
             left = MARGIN + (i % per_row) * width + 0.05
-            axes.append(self.fig.add_axes([left, self.y - height - 0.035, width - 0.08, height]))
+            box = [left, self.y - height - 0.035, width - 0.08, height]
+            ax = self.fig.add_axes(box)
+            draw(ax, item)
+            self.places.append({"page": self.page, "box": tuple(box)})
         self.y -= height + 0.06
-        return axes
+
+    def box(self, height: float, label: str) -> None:
+        """An empty framed box (room to write in) with a label above it."""
+        self.need(height + 0.03)
+        self.fig.text(MARGIN, self.y, label, fontsize=8, va="top", color="#333")
+        self.y -= 0.02
+        usable = 1 - 2 * MARGIN
+        self.fig.patches.append(
+            self.plt.Rectangle(
+                (MARGIN, self.y - height),
+                usable,
+                height,
+                transform=self.fig.transFigure,
+                fill=False,
+                edgecolor="#888888",
+                lw=0.6,
+            )
+        )
+        self.y -= height + 0.015
 
     def close(self) -> None:
         self.pdf.savefig(self.fig)
         self.plt.close(self.fig)
 
 
-def render_pdf(data: dict, path) -> None:
-    """Write the report as a PDF (``pip install tracker[report]``).
+def render_pdf(data: dict, path) -> list[dict]:
+    """Write the report as a PDF; returns where each plot was drawn (page, box).
 
-    Raises ``InputError`` with a one-line message when matplotlib is not installed.
+    Raises ``InputError`` with a one-line message when matplotlib cannot be imported.
     """
     try:
         import matplotlib
@@ -150,22 +179,25 @@ def render_pdf(data: dict, path) -> None:
         from matplotlib.backends.backend_pdf import PdfPages
     except ImportError:
         raise InputError(
-            "PDF reports need matplotlib: pip install 'tracker[report]' (or use --html)"
+            "PDF reports need matplotlib, which tracker installs: reinstall tracker (or use --html)"
         ) from None
     pt, visit = data["patient"], data["visit"]
     try:
         with PdfPages(path) as pdf:
             flow = _Flow(plt, pdf, f"Patient {pt['id']} · visit {visit['id']} · {visit['date']}")
             _summary(flow, data)
+            _setup(flow, data)
             _stabilograms(flow, data)
             _trends(flow, data)
             _trials(flow, data)
+            _sign(flow)
             _references(flow, data)
             flow.close()
     except OSError as exc:
         raise RecordingError(
             f"cannot write the report ({exc.strerror or exc})", path=str(path)
         ) from None
+    return flow.places
 
 
 def _summary(flow: _Flow, data: dict) -> None:
@@ -178,6 +210,8 @@ def _summary(flow: _Flow, data: dict) -> None:
         f"{visit['date']} · {protocols}",
         size=9.5,
     )
+    for label, value in visit_facts(data):
+        flow.text(f"{label}: {value}", size=8)
     flow.text(
         f"tracker {data['tracker_version']}, definitions version "
         f"{data['definitions_version']}, generated {data['generated_utc']}.",
@@ -185,57 +219,49 @@ def _summary(flow: _Flow, data: dict) -> None:
     )
     if data["simulated"]:
         flow.text("SIMULATED DATA: not measurements of a person.", size=9, color="#b03000")
+    if data["patient_summary"]:
+        flow.heading("Summary for the patient", 10)
+        for line in data["patient_summary"]:
+            flow.text(line, size=8, color="#143c64")
     flow.heading("Results")
     rows = result_rows(data)
     has_stage = any(r["passed"] for r in rows)
     headers = ["Test", "Condition", "Trials", "Best", "Mean"] + (["Stage"] if has_stage else [])
     headers += ["Published reference", "Compared"]
-    widths = [0.15, 0.15, 0.11, 0.08, 0.08] + ([0.07] if has_stage else []) + [0.24, 0.18]
+    widths = [0.15, 0.14, 0.1, 0.11, 0.08] + ([0.07] if has_stage else []) + [0.22, 0.18]
     body = []
     for r in rows:
         cells = [r["protocol"], r["condition"], r["trials"], r["best"], r["mean"]]
         body.append(cells + ([r["passed"]] if has_stage else []) + [r["reference"], r["verdict"]])
     flow.table(headers, body, widths)
-    flow.text(
-        "Hold time runs from lift-off (the end of the weight shift onto the stance leg) "
-        "to touch-down (the start of the shift off it, or of a step); stances on two "
-        "feet from the start cue. Only complete, counted trials (not practice, not "
-        "discarded) enter best and mean.",
-        color="#555",
-    )
-    sym = [
-        (
-            p["title"],
-            s["eyes"],
-            _fmt(s["left"], 1, " s"),
-            _fmt(s["right"], 1, " s"),
-            _fmt(s["symmetry_index_pct"], 1, " %"),
-        )
-        for p in data["protocols"]
-        for s in p.get("symmetry", [])
-    ]
+    flow.text(definitions_text(data), color="#555")
+    sym = symmetry_rows(data)
     if sym:
         flow.heading("Left/right symmetry", 10)
         flow.table(
-            ("Test", "Eyes", "Left", "Right", "Symmetry index"), sym, [0.3, 0.1, 0.15, 0.15, 0.2]
+            ("Test", "Eyes", "Left", "Right", "Symmetry index"), sym, [0.25, 0.08, 0.1, 0.1, 0.47]
         )
-        flow.text(
-            "Symmetry index = 100 · (right − left) / mean of the two (Robinson et al. "
-            "1987); 0 is symmetric, positive: the right leg held longer.",
-            color="#555",
-        )
-    sway = [
-        (c["condition"], *(_fmt((c["sway_best"] or {}).get(k), 2) for k, _ in SWAY_COLUMNS))
-        for p in data["protocols"]
-        for c in p.get("conditions", [])
-        if c["sway_best"]
-    ]
+        flow.text(SYMMETRY_NOTE, color="#555")
+    sway = _sway_rows(data)
     if sway:
         flow.heading("Thigh sway of the best trial", 10)
         flow.table(
             ("Condition", *(h for _, h in SWAY_COLUMNS)), sway, [0.24, 0.12, 0.12, 0.14, 0.16, 0.14]
         )
         flow.text(SWAY_NOTE, color="#555")
+
+
+def _setup(flow: _Flow, data: dict) -> None:
+    if not data["setup"]:
+        return
+    flow.need(0.15)
+    flow.heading("How the tests were done")
+    for p in data["setup"]:
+        flow.heading(p["title"], 9)
+        flow.text(p["setup"], size=7.5)
+        for name, said, side in p["conditions"]:
+            flow.text(f"{name}: {said} Sensor: {side}.", size=7, color="#333")
+        flow.text(f"Protocol after {p['source']}.", size=7, color="#555")
 
 
 def _stabilograms(flow: _Flow, data: dict) -> None:
@@ -250,8 +276,8 @@ def _stabilograms(flow: _Flow, data: dict) -> None:
         "still).",
         color="#555",
     )
-    axes = flow.axes_row(len(trials), 0.15)
-    for ax, t in zip(axes, trials, strict=True):
+
+    def draw(ax, t) -> None:
         r = t["result"]
         st = r["stabilogram"]
         ax.plot(st["x_deg"], st["y_deg"], lw=0.5, color="#1f5fa8")
@@ -263,10 +289,10 @@ def _stabilograms(flow: _Flow, data: dict) -> None:
         ax.axhline(0, color="#ccc", lw=0.5)
         ax.axvline(0, color="#ccc", lw=0.5)
         tag = ", practice" if t["practice"] else ""
-        ax.set_title(
-            f"trial {t['id']}: {t['condition']}\n{_fmt(r['value'], 1)} s, {t['status']}{tag}",
-            fontsize=7,
-        )
+        value = text.trial_value_text(t, _protocol(data, t["protocol"]))
+        ax.set_title(f"trial {t['id']}: {t['condition']}\n{value}, {t['status']}{tag}", fontsize=7)
+
+    flow.plots(trials, 0.15, draw)
 
 
 def _trends(flow: _Flow, data: dict) -> None:
@@ -277,26 +303,9 @@ def _trends(flow: _Flow, data: dict) -> None:
         return
     for s in multi:
         src = s["smallest_real_change"]
-        unit = MEASURE_UNIT[s["measure"]]
         flow.need(0.3)
-        flow.heading(f"{s['protocol']}: {s['condition']}", 9)
-        (ax,) = flow.axes_row(1, 0.12, per_row=1)
-        vals = [p["score"] for p in s["points"]]
-        if src.get("value") is not None:
-            ax.axhspan(
-                vals[0] - src["value"],
-                vals[0] + src["value"],
-                color="#e6e6e6",
-                label=f"first visit ± smallest real change ({src['value']:g} "
-                f"{src['unit']}) {_ref(data, src['source'])}",
-            )
-            ax.legend(fontsize=6, loc="upper right")
-        ax.plot(range(len(vals)), vals, "-", color="#1f5fa8")
-        for k, p in enumerate(s["points"]):
-            ax.plot(k, p["score"], "o", color="#c0392b" if p.get("beyond_src") else "#1f5fa8")
-        ax.set_xticks(range(len(vals)), [p["date"] for p in s["points"]], fontsize=7)
-        ax.tick_params(axis="y", labelsize=7)
-        ax.set_ylabel(unit, fontsize=7)
+        flow.heading(f"{s.get('title', s['protocol'])}: {s['condition']}", 9)
+        flow.plots([s], 0.12, lambda ax, s: _trend_plot(ax, s, data), per_row=1)
         flow.table(
             ("Date", "Score", "Change since first", "Beyond the smallest real change"),
             trend_rows(s),
@@ -306,21 +315,53 @@ def _trends(flow: _Flow, data: dict) -> None:
             flow.text(src.get("note", ""), color="#555")
 
 
+def _trend_plot(ax, s: dict, data: dict) -> None:
+    unit = MEASURE_UNIT[s["measure"]]
+    src = s["smallest_real_change"]
+    vals = [p["score"] for p in s["points"]]
+    if src.get("value") is not None:
+        ax.axhspan(
+            vals[0] - src["value"],
+            vals[0] + src["value"],
+            color="#e6e6e6",
+            label=f"first visit ± smallest real change ({src['value']:g} "
+            f"{src['unit']}) {_ref(data, src['source'])}",
+        )
+        ax.legend(fontsize=6, loc="upper right")
+    ax.plot(range(len(vals)), vals, "-", color="#1f5fa8")
+    for k, p in enumerate(s["points"]):
+        ax.plot(k, p["score"], "o", color="#c0392b" if p.get("beyond_src") else "#1f5fa8")
+    ax.set_xticks(range(len(vals)), [p["date"] for p in s["points"]], fontsize=7)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_ylabel(unit, fontsize=7)
+
+
+def _sign(flow: _Flow) -> None:
+    flow.need(0.22)
+    flow.heading("Clinician's comments")
+    flow.box(0.12, "Comments")
+    flow.text("Signature: ________________________________        Date: ________________", size=9)
+
+
 def _trials(flow: _Flow, data: dict) -> None:
     flow.need(0.1)
     flow.heading("All trials")
-    rows = [(row[0], *row[2:]) for row in trial_rows(data)]  # the protocol is in the title
     flow.table(
-        ("Trial", "Condition", "Practice", "Status", "Value", "Ended by", "Reason"),
-        rows,
-        [0.07, 0.22, 0.09, 0.11, 0.08, 0.13, 0.30],
+        ("Trial", "Test", "Condition", "Practice", "Status", "Value", "Ended by", "Reason"),
+        trial_rows(data),
+        [0.06, 0.15, 0.17, 0.08, 0.09, 0.12, 0.15, 0.18],
     )
 
 
 def _references(flow: _Flow, data: dict) -> None:
-    flow.need(0.12)
+    lines = [
+        f"[{i + 1}] {SOURCES[key].text}. ({SOURCES[key].quality} figures: {SOURCES[key].note})"
+        for i, key in enumerate(data["references"])
+    ]
+    # kept together when they fit on one page: no reference list split by a last orphan
+    flow.need(min(0.06 + sum(len(x) // 110 + 2 for x in lines) * LINE, 0.8))
     flow.heading("References")
-    for i, key in enumerate(data["references"]):
-        s = SOURCES[key]
-        flow.text(f"[{i + 1}] {s.text}. ({s.quality} figures: {s.note})", size=7)
-    flow.text(NO_SRC["sway"] + ".", size=7, color="#555")
+    for line in lines:
+        flow.text(line, size=7)
+    if _sway_rows(data):
+        flow.text(NO_SRC["sway"] + ".", size=7, color="#555")

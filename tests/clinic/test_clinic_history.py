@@ -75,7 +75,7 @@ def test_migration_from_version_1_keeps_the_data(tmp_path):
     conn.commit()
     conn.close()
     with History.open(path) as h:
-        assert h.schema_version() == SCHEMA_VERSION == 2
+        assert h.schema_version() == SCHEMA_VERSION == 3
         patient = h.patient("OLD-1")
         assert patient["age_band"] == "80+" and patient["sex"] is None  # the new column
         (trial,) = h.trials(1)
@@ -83,7 +83,8 @@ def test_migration_from_version_1_keeps_the_data(tmp_path):
         assert h.sessions()[0]["summary"] == {"reps": []}
         h.update_patient("OLD-1", sex="female")
         versions = [r[0] for r in h._conn.execute("SELECT version FROM schema_version")]
-        assert versions == [1, 2]
+        assert versions == [1, 2, 3]
+        assert h.visit(1)["assessor"] == ""  # visits from before it was kept
         assert h.integrity_check() == "ok"
 
 

@@ -81,7 +81,7 @@ def test_report_command_without_matplotlib(visits, tmp_path, monkeypatch, capsys
     out = tmp_path / "x.pdf"
     status = main(["report", str(second), "--db", str(history.path), "-o", str(out)])
     err = capsys.readouterr().err
-    assert status == 1 and err.count("\n") == 1 and "pip install 'tracker[report]'" in err
+    assert status == 1 and err.count("\n") == 1 and "reinstall tracker" in err
     assert (tmp_path / "x.html").exists() and not out.exists()
     assert (
         main(

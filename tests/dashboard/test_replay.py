@@ -109,6 +109,21 @@ def test_jumps_land_just_before_the_next_rep_set_and_bout():
     assert player.next_mark("bout") is None  # no balance in this recording
 
 
+def test_repeated_jumps_move_on_to_each_next_mark():
+    path = "recordings/rehab-mini-squats.trk"
+    player = make_player(path)
+    list(player.index())
+    for kind in ("rep", "set"):
+        player.seek(player.data.start_s)
+        landed = []
+        while (target := player.next_mark(kind)) is not None and len(landed) < 100:
+            player.seek(target)
+            landed.append(target)
+        # every mark once, in order: a jump never lands where the last one did
+        assert landed == [m - 1.0 for m in player.marks[kind] if m - 1.0 > player.t[0]]
+        assert len(landed) >= 3
+
+
 async def test_replay_keys():
     app = replay_app("recordings/squat-workout.trk", speed=1.0, start=10.0, playing=False)
     shots = Screenshots(app)

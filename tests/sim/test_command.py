@@ -39,6 +39,20 @@ def test_unknown_kind_lists_the_kinds(capsys, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_list_shows_the_kinds_without_an_output(capsys):
+    assert _run(["simulate", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(KINDS)
+    assert "five-times sit-to-stand" in lines[list(KINDS).index("sit-to-stand")]
+
+
+def test_a_kind_without_an_output_or_no_kind_is_one_line(capsys):
+    assert _run(["simulate", "walking"]) == 2
+    assert "-o FILE" in _one_line_error(capsys)
+    assert _run(["simulate"]) == 2
+    assert "--list" in _one_line_error(capsys)
+
+
 def test_unknown_extension_is_refused(capsys, tmp_path):
     path = tmp_path / "x.txt"
     assert _run(["simulate", "walking", "-o", str(path), "--duration", "10"]) == 2

@@ -88,6 +88,7 @@ class Assessment:
         self.last_trial_id: int | None = None
         self._trial: int | None = None
         self.last_update = None  # the trial pipeline's output of the last push (for a screen)
+        self.device: dict = {}  # the sensor (description, profile, model, firmware), if known
         self._reset_trial()
 
     # -- what a screen shows ------------------------------------------------------------
@@ -372,6 +373,8 @@ class Assessment:
             clinician_end_s=self._clinician_s,
         )
         data = result.to_json() | {"practice": self.practice, "simulated": self.simulated}
+        if self.device:
+            data["device"] = self.device
         if self._clinician_reason:
             data["clinician_reason"] = self._clinician_reason
         complete = result.complete and interrupted is None and self._cue_s is not None

@@ -54,6 +54,9 @@ def condition_summary(protocol: Protocol, condition, trials: list[dict], patient
     mean = sum(values) / len(values) if values else None
     score = {"best": best, "mean": mean, "first": values[0] if values else None}[protocol.score]
     best_trial = good[values.index(best)] if values else None
+    score_trial = {"best": best_trial, "first": good[0] if good else None}.get(protocol.score)
+    # a hold stopped by the time limit is a lower bound: the person might have held longer
+    capped = [t["id"] for t in good if t["result"].get("ended_by") == "time_limit"]
     sway_best = best_trial["result"].get("sway") if best_trial else None
     sways = [t["result"]["sway"] for t in good if t["result"].get("sway")]
     sway_mean = None
@@ -73,6 +76,11 @@ def condition_summary(protocol: Protocol, condition, trials: list[dict], patient
         "measure": protocol.measure,
         "score_rule": protocol.score,
         "score": _r(score),
+        "score_capped": (score_trial is not None and score_trial["id"] in capped)
+        or (protocol.score == "mean" and bool(capped)),
+        "best_capped": best_trial is not None and best_trial["id"] in capped,
+        "capped_trials": capped,
+        "limit_s": protocol.max_s,
         "best": _r(best),
         "mean": _r(mean),
         "trials_counted": len(good),
@@ -118,6 +126,9 @@ def symmetry(protocol: Protocol, summaries: list[dict]) -> list[dict]:
                     "left": left["score"],
                     "right": right["score"],
                     "symmetry_index_pct": _r(si, 1),
+                    "left_capped": bool(left["score_capped"]),
+                    "right_capped": bool(right["score_capped"]),
+                    "capped": bool(left["score_capped"] or right["score_capped"]),
                 }
             )
     return out
@@ -145,6 +156,7 @@ def visit_results(history: History, visit_id: int, protocols: dict | None = None
                 "title": protocol.title,
                 "version": protocol.version,
                 "test": protocol.test,
+                "max_s": protocol.max_s,
                 "conditions": summaries,
                 "symmetry": symmetry(protocol, summaries),
                 "smallest_real_change": _src(protocol),
@@ -188,6 +200,7 @@ def trends(history: History, patient_id: str, protocols: dict | None = None) -> 
                     (name, c.name),
                     {
                         "protocol": name,
+                        "title": protocol.title,
                         "condition": c.name,
                         "measure": protocol.measure,
                         "higher_is_better": protocol.higher_is_better,

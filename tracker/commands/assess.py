@@ -85,7 +85,8 @@ def register(subparsers) -> None:
     _common(a)
     a.add_argument("--patient", required=True)
     a.add_argument("--date", help="ISO date (default today)")
-    a.add_argument("--notes", default="")
+    a.add_argument("--notes", default="", help="notes on the visit (printed on the report)")
+    a.add_argument("--assessor", default="", help="who assesses (printed on the report)")
     a.set_defaults(func=run_visit_start)
     a = vs.add_parser("list", help="a patient's visits")
     _common(a)
@@ -108,6 +109,7 @@ def register(subparsers) -> None:
     q.add_argument("--protocol", required=True, help="a protocol name or a .toml file")
     q.add_argument("--condition", required=True, help='e.g. "eyes open, left"')
     q.add_argument("--visit", type=int, help="visit number (default: today's, else a new one)")
+    q.add_argument("--assessor", default="", help="who assesses (a visit this starts)")
     q.add_argument("--practice", action="store_true", help="a practice trial (never counted)")
     q.add_argument(
         "--start", type=float, metavar="S", help="the start cue, seconds into the recording"
@@ -286,7 +288,9 @@ def run_patient_delete(args) -> int:
 
 def run_visit_start(args) -> int:
     with _history(args) as h:
-        visit = h.start_visit(args.patient, date=args.date, notes=args.notes)
+        visit = h.start_visit(
+            args.patient, date=args.date, notes=args.notes, assessor=args.assessor
+        )
     print(visit)
     return 0
 
@@ -344,7 +348,9 @@ def run_score(args) -> int:
         h.patient(args.patient)
         visit = args.visit
         if visit is None:
-            visit = h.latest_visit(args.patient) or h.start_visit(args.patient)
+            visit = h.latest_visit(args.patient) or h.start_visit(
+                args.patient, assessor=args.assessor
+            )
         elif h.visit(visit)["patient_id"] != args.patient:
             raise InputError(f"visit {visit} is not a visit of {args.patient}")
         slug = re.sub(r"[^a-z0-9]+", "-", condition.name.lower()).strip("-")

@@ -84,9 +84,24 @@ def save_session_to_history(
                 started_utc=started_utc,
                 simulated=simulated,
             )
+            sessions = history.sessions(limit=1_000_000)
     except (TrackerError, OSError, sqlite3.Error) as exc:
         return f"Not added to the history: {' '.join(str(exc).split())}"
-    return f"Added to the history as session {session_id} ({history.path})."
+    note = f"Added to the history as session {session_id} ({history.path})."
+    return "\n".join([note, *changes_since_first(sessions, session_id)])
+
+
+def changes_since_first(sessions: list[dict], session_id: int, most: int = 4) -> list[str]:
+    """What changed over the sessions, in words, for the exercises of ``session_id``."""
+    from tracker.workout_history import exercise_rows, trend_group, trends
+
+    group, _ = trend_group(sessions)
+    mine = next((s for s in group if s["id"] == session_id), None)
+    if mine is None or len(group) < 2:
+        return []
+    done = {(r["exercise"], r["side"]) for r in exercise_rows(mine)}
+    found = [t for t in trends(group) if t.direction != "same" and (t.exercise, t.side) in done]
+    return [t.text for t in found[:most]]
 
 
 def _simulated_source(session, speed: float, drop_at_s: float | None):
@@ -172,7 +187,9 @@ def build(args, session=None):
     driver = LiveDriver(
         open_source, workout, Pipeline(config), open_writer=open_writer, on_end=on_end
     )
-    return TrackerApp(driver, bell=args.bell)
+    app = TrackerApp(driver, bell=args.bell)
+    app.history_db = args.db
+    return app
 
 
 def open_recording(path: Path, source, meta: dict):
@@ -214,5 +231,9 @@ def run(args) -> int:
         print(over.history)
     if over is not None and over.reason in ("no sensor", "source failed"):
         problem = app.view.problem if app.view is not None else None
-        raise DeviceError(problem or "the sensor was lost and not recovered")
+        problem = problem or "the sensor was lost and not recovered"
+        if over.reason == "no sensor":
+            problem = problem.split("; `tracker scan --simulate`")[0]
+            problem += "; without a sensor: tracker live --simulate (docs/first-sensor.md)"
+        raise DeviceError(problem)
     return 0

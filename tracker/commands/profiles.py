@@ -7,6 +7,7 @@ import math
 import sys
 
 from tracker.decoders import DECODERS
+from tracker.errors import InputError
 from tracker.profiles import FirmwareProfile, get_profile, load_profiles, user_dir
 
 
@@ -120,12 +121,29 @@ def _quantity_json(q, si_name: str) -> dict:
     }
 
 
+# Checks on real hardware (tracker check on a guided recording), per profile: "device,
+# firmware, date" of each one that passed. None yet: the profiles are built from vendors'
+# SDKs, datasheets and documentation (their ``sources``) and tested against simulated sensors.
+HARDWARE_CHECKED: dict[str, list[str]] = {}
+
+
+def hardware_text(p: FirmwareProfile) -> str:
+    checked = HARDWARE_CHECKED.get(p.name)
+    if checked:
+        return "tried on real hardware: " + "; ".join(checked)
+    return (
+        "tried on real hardware: not yet (built from the sources above, tested on simulated "
+        "sensors); to check it: docs/first-sensor.md"
+    )
+
+
 def profile_json(p: FirmwareProfile) -> dict:
     """Everything ``show`` explains, as JSON (commands with the default settings)."""
     t, b = p.timing, p.battery
     return {
         **summary(p),
         "sources": list(p.sources),
+        "hardware_checked": list(HARDWARE_CHECKED.get(p.name, [])),
         "mtu": p.mtu,
         "advertising": {"names": list(p.names), "services": list(p.services)},
         "gatt": {"service": p.service, "characteristics": dict(p.chars)},
@@ -156,6 +174,7 @@ def describe(p: FirmwareProfile) -> list[str]:
         f"  {p.description}",
         f"  file: {p.file}",
         *[f"  source: {s}" for s in p.sources],
+        f"  {hardware_text(p)}",
         "",
         "Recognised by: " + "; ".join(filter(None, [", ".join(p.names), ", ".join(p.services)])),
         f"GATT service {p.service} (MTU wanted {p.mtu})",
@@ -227,6 +246,7 @@ def run_decode(args) -> int:
     from tracker.decode import decode_hex
 
     profile = get_profile(args.profile, args.profiles_dir)
+    _check_not_split(args.profile, args.payloads)
     out = decode_hex(
         profile,
         args.payloads,
@@ -246,8 +266,24 @@ def run_decode(args) -> int:
     return 2 if out.bad_hex else 0
 
 
+def _check_not_split(profile: str, payloads: list[str]) -> None:
+    """Refuse a notification's bytes given unquoted, as one argument each."""
+    one_byte = [p for p in payloads if "=" not in p and len("".join(p.split()).strip(":")) == 2]
+    if len(payloads) >= 3 and len(one_byte) == len(payloads):
+        example = " ".join(payloads[:4])
+        raise InputError(
+            f"each HEX argument is one notification, and these {len(payloads)} are one byte "
+            f"each: quote a notification's bytes as one argument, e.g. tracker decode "
+            f"{profile} '{example} ...'"
+        )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def format_table(profile, r, errors) -> str:
-    lines = [f"{profile.name}: {len(r)} samples, {len(errors)} errors"]
+    lines = [f"{profile.name}: {_plural(len(r), 'sample')}, {_plural(len(errors), 'error')}"]
     if len(r):
         lines.append("  device t s     ax       ay       az  m/s²     gx       gy       gz  rad/s")
         for s in r.samples_json():

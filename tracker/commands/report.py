@@ -10,15 +10,19 @@ def register(subparsers) -> None:
         "report",
         help="a visit's assessment report (PDF and HTML)",
         description=(
-            "Write a visit's assessment report: results with norms and sources, symmetry, "
-            "thigh sway, stabilograms, trends across visits. The PDF needs matplotlib "
-            "(pip install 'tracker[report]'); the HTML does not. Files are readable by the "
-            "user only."
+            "Write a visit's assessment report (PDF, and the same as HTML): a summary for "
+            "the patient, results with norms and sources, symmetry, thigh sway, how the "
+            "tests were done, stabilograms, trends across visits, every trial, room for the "
+            "clinician's comments and signature. By default into reports/ beside the "
+            "history database, where the assessment screen's r key writes it too. Files "
+            "are readable by the user only."
         ),
     )
     p.add_argument("visit", type=int, metavar="VISIT", help="the visit number")
-    p.add_argument("--html", action="store_true", help="HTML only (no matplotlib needed)")
-    p.add_argument("-o", "--output", metavar="FILE", help="the .pdf (or .html) to write")
+    p.add_argument("--html", action="store_true", help="HTML only")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="the .pdf (or .html) to write (default: reports/)"
+    )
     p.add_argument("--db", metavar="PATH", help="the history database")
     p.add_argument("--protocols", action="append", metavar="DIR", help="clinic protocol folders")
     p.set_defaults(func=run)
@@ -26,15 +30,18 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from tracker.clinic.protocols import load_protocols, user_dir
-    from tracker.history import History
-    from tracker.report import pdf_available, write_report
+    from tracker.history import History, private_dir
+    from tracker.report import default_report_path, pdf_available, write_report
 
     protocols = load_protocols([user_dir(), *args.protocols] if args.protocols else None)
     with History.open(args.db) as h:
         visit = h.visit(args.visit)
-        default = f"report-{visit['patient_id']}-{visit['date']}-visit{visit['id']}"
         html_only = args.html or (args.output or "").lower().endswith((".html", ".htm"))
-        output = args.output or default + (".html" if html_only else ".pdf")
+        output = args.output
+        if output is None:
+            path = default_report_path(h, visit)
+            private_dir(path.parent)
+            output = str(path.with_suffix(".html") if html_only else path)
         missing_pdf = not html_only and not pdf_available()
         written = write_report(
             h,
@@ -45,7 +52,7 @@ def run(args) -> int:
         )
     if missing_pdf:
         print(
-            f"tracker: no PDF: it needs matplotlib (pip install 'tracker[report]'); "
+            f"tracker: no PDF: matplotlib cannot be imported (reinstall tracker); "
             f"wrote the HTML report {written[0]}",
             file=sys.stderr,
         )

@@ -15,8 +15,11 @@ def register(subparsers) -> None:
             "truth next to it (FILE.truth.json). The data are simulated, not a person's."
         ),
     )
-    p.add_argument("kind", metavar="KIND", help="what the session holds (unknown: list them)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="a .trk or .csv path")
+    p.add_argument(
+        "kind", metavar="KIND", nargs="?", help="what the session holds (--list shows them)"
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="a .trk or .csv path (needed)")
+    p.add_argument("--list", action="store_true", help="list the kinds of session and exit")
     p.add_argument("--seed", type=int, default=0, help="same seed, same bytes (default 0)")
     p.add_argument("--rate", type=float, default=100.0, metavar="HZ", help="sensor rate (100)")
     p.add_argument("--duration", type=float, metavar="S", help="total length to fill")
@@ -118,8 +121,16 @@ _OPTION_OF_ARG = {
 def run(args) -> int:
     from tracker.sim import KINDS, simulate
 
+    if args.list:
+        for name, kind in KINDS.items():
+            print(f"{name:18} {kind.description}")
+        return 0
+    if args.kind is None:
+        raise InputError(f"name a KIND: {', '.join(KINDS)} (tracker simulate --list)")
     if args.kind not in KINDS:
         raise InputError(f"unknown kind {args.kind!r}; kinds: {', '.join(KINDS)}")
+    if not args.output:
+        raise InputError(f"say where to write it: tracker simulate {args.kind} -o FILE.trk")
     if not 1.0 <= args.rate <= 2000.0:
         raise InputError(f"--rate must be between 1 and 2000 Hz, not {args.rate:g}")
     options = {opt: getattr(args, arg) for arg, opt in _OPTION_OF_ARG.items()}

@@ -42,6 +42,7 @@ class TrackerApp(App):
         super().__init__()
         self.driver = driver
         self.bell_on = bell
+        self.history_db: str | None = None  # where `h` on the summary reads the history
         self.view: WorkoutView | None = None
         self.over: SessionOver | None = None
         self.workout_screen: WorkoutScreen = (
@@ -87,7 +88,8 @@ class TrackerApp(App):
     def on_session_finished(self, message: SessionFinished) -> None:
         self.over = message.over
         if self.over.reason == "no sensor":
-            return  # the problem stays on the workout screen
+            self.exit()  # nothing to show: the command says in one line what is wrong
+            return
         self.push_screen(SummaryScreen(self.over, self.view))
 
     # -- actions ------------------------------------------------------------------------
@@ -99,6 +101,20 @@ class TrackerApp(App):
     def action_help(self) -> None:
         bindings = list(self.workout_screen.BINDINGS)
         self.push_screen(HelpScreen(bindings, self.view))
+
+    def action_history(self) -> None:
+        """The home history (``history_db``; the per-user one when None), with this session."""
+        from tracker.dashboard.history_screen import HistoryScreen
+        from tracker.errors import TrackerError
+        from tracker.history import History
+
+        try:
+            with History.open(self.history_db) as history:
+                sessions, path = history.sessions(limit=1_000_000), str(history.path)
+        except TrackerError as exc:
+            self.notify(f"No history: {exc.one_line()}", severity="error")
+            return
+        self.push_screen(HistoryScreen(sessions, path))
 
     def action_end_session(self) -> None:
         """Quit: a live session is stopped first (recording closed, summary shown)."""

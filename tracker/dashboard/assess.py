@@ -21,6 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("interactive assessment (tracker assess without a subcommand)")
     g.add_argument("--patient", help="the patient's pseudonymous ID (new: added on screen)")
     g.add_argument("--visit", type=int, metavar="N", help="continue visit N (default: a new one)")
+    g.add_argument("--assessor", default="", help="who assesses (printed on the report)")
     g.add_argument("--protocol", metavar="NAME", help="the protocol (a name or a .toml file)")
     g.add_argument("--device", help="the sensor's name or address (default: the first found)")
     g.add_argument("--profile", help="the sensor's firmware profile (default: by its name)")
@@ -59,9 +60,10 @@ def _protocol(args, protocols: dict):
 
 
 def report_path(history, visit: dict) -> Path:
-    """Where the visit's report goes: ``reports/`` beside the database (private)."""
-    name = f"report-{visit['patient_id']}-{visit['date']}-visit{visit['id']}.pdf"
-    return history.path.parent / "reports" / name
+    """Where the visit's report goes: ``reports/`` beside the database (as `tracker report`)."""
+    from tracker.report import default_report_path
+
+    return default_report_path(history, visit)
 
 
 def build(args, *, person=None, open_source=None):
@@ -108,6 +110,7 @@ def build(args, *, person=None, open_source=None):
         simulated=simulated,
         person=person,
     )
+    driver.assessor = args.assessor
     return AssessApp(
         driver,
         patient=args.patient,

@@ -92,6 +92,7 @@ class AssessDriver:
         self.batch_s = batch_s
         self.clock = clock
         self.source_name = person.description if person is not None else ""
+        self.assessor = ""  # who assesses, kept with a visit this driver starts
         self.patient: dict | None = None
         self.visit: dict | None = None
         self.protocol: Protocol | None = None
@@ -108,6 +109,7 @@ class AssessDriver:
         self._pending_start: tuple[bool, float] | None = None
         self._flash: Cue | None = None
         self._signature = None
+        self._source: ImuSource | None = None
         self._new_trial()
 
     # -- the session: patient, visit, protocol ------------------------------------------
@@ -136,13 +138,15 @@ class AssessDriver:
         if self.assessment is not None and self.assessment.phase in TRIAL_PHASES:
             raise InputError("a trial is under way")
         if self.visit is None:
-            self.visit = self.history.visit(self.history.start_visit(self.patient["id"]))
+            visit_id = self.history.start_visit(self.patient["id"], assessor=self.assessor)
+            self.visit = self.history.visit(visit_id)
         self.protocols.setdefault(protocol.name, protocol)
         self.protocol = protocol
         source = "simulated" if self.simulated else "sensor"
         self.assessment = Assessment(
             protocol, self.history, self.visit["id"], source=source, simulated=self.simulated
         )
+        self.assessment.device = self.device()
         if self.person is not None:
             self.person.set_protocol(protocol)
         self._new_trial()
@@ -292,12 +296,26 @@ class AssessDriver:
         if self._held is not None:
             self._held.append(status)
             return
+        if status.kind in ("connected", "info") and self.assessment is not None:
+            self.assessment.device = self.device()
         if status.kind in LOST and self.trial_running:
             self._cancel_pending()
             if self.assessment.phase in TRIAL_PHASES:
                 self.assessment.interrupt(f"sensor lost ({status.detail or status.kind})")
             self._refresh_results(force=True)
         self.show()
+
+    def device(self) -> dict:
+        """The sensor as the report names it: description, profile, model, firmware."""
+        source = self._source
+        if source is None:
+            return {"description": self.source_name} if self.source_name else {}
+        meta = getattr(source, "meta", None)
+        device = dict(meta.get("device", {})) if isinstance(meta, dict) else {}
+        profile = getattr(source, "profile", None)
+        return {"description": source.description, **device} | (
+            {"profile": profile.name} if profile is not None else {}
+        )
 
     # -- the worker ---------------------------------------------------------------------------
 
@@ -315,6 +333,7 @@ class AssessDriver:
             post(AssessOver("no sensor"))
             return
         self.source_name = self.source_name or source.description
+        self._source = source
         self._queue = queue = asyncio.Queue()
         if self._stopping:
             queue.put_nowait(_STOP)

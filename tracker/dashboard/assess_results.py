@@ -25,21 +25,23 @@ def condition_row(c: dict) -> tuple:
     if c["practice"]:
         counted += f" +{c['practice']}p"
     sway = (c.get("sway_best") or {}).get("sway_rms_deg")
-    return (
-        c["condition"],
-        counted,
-        f"{num(c['best'], nd)} {unit}",
-        f"{num(c['mean'], nd)} {unit}",
-        f"{num(c['score'], nd)} ({c['score_rule']})",
-        num(sway, 2),
-    )
+    limit = c.get("limit_s")
+    best = f"{num(c['best'], nd)} {unit}"
+    if c.get("best_capped"):
+        best = f"≥ {limit:g} {unit}"  # stopped by the time limit: a lower bound
+    mean = f"{num(c['mean'], nd)} {unit}"
+    if c.get("capped_trials") and c["mean"] is not None:
+        mean = "≥ " + mean
+    score = f"≥ {limit:g}" if c.get("score_capped") else num(c["score"], nd)
+    return (c["condition"], counted, best, mean, f"{score} ({c['score_rule']})", num(sway, 2))
 
 
 def norm_line(c: dict, refs: list[str]) -> Text:
     """``eyes open, left: 17.6 s vs 70-79: mean 21 s → below the mean… [1]`` or no norm."""
     nd = 0 if c["measure"] == "count" else 1
     out = Text(f"{c['condition']}: ", style="bold")
-    out.append(f"{num(c['score'], nd)} {UNIT[c['measure']]}")
+    score = f"≥ {c['limit_s']:g} (limit)" if c.get("score_capped") else num(c["score"], nd)
+    out.append(f"{score} {UNIT[c['measure']]}")
     if c["passed"] is not None:
         out.append(" held" if c["passed"] else " not held", style="bold")
     norm = c["norm"]

@@ -224,6 +224,7 @@ class TrialScreen(ShownScreen):
                 yield Digits("--", id="big")
                 yield Line("", id="big-label")
             yield StancePlot(id="plot")
+            yield Static(id="setup")
         yield CuePanel(id="cue")
         yield TrialTable(id="trials")
         yield SummaryPanel(id="summary")
@@ -245,6 +246,13 @@ class TrialScreen(ShownScreen):
             big.update(value)
         self.query_one("#big-label", Line).set(Text(label))
         self.query_one(StancePlot).show(view)
+        # before the protocol's first trial: how the test is set up (chair, shoes, arms, pace)
+        first = view.state is not None and view.state.phase == "ready"
+        first = first and view.state.last_trial_id is None and protocol is not None
+        self.set_class(first, "-setup")
+        if first:
+            setup = " ".join(protocol.description.split())
+            self.query_one("#setup", Static).update(Text.assemble(("Set-up: ", "bold"), setup))
         self.query_one(CuePanel).show(view)
         self.query_one(TrialTable).show(view)
         self.query_one(SummaryPanel).show(view, protocol)
@@ -393,22 +401,22 @@ HELP = """\
   s  start a trial (countdown, then GO with the bell)
   p  a practice trial: recorded, never counted
   e  end the running trial now, with a reason (hands off the hips, eyes opened…)
-  d  discard the running or the last trial, with a reason (it is kept, not counted)
+  d  discard the running or the last trial, with a reason (kept, not counted)
   r  redo the last trial (discarded with a reason, then ready again)
   n  next condition · c  choose a condition · v  the visit's results
   b  bell on/off · q  quit (a trial under way is kept as incomplete)
-  While a reason is typed the trial's clock is held at the key press.
+While a reason is typed the trial's clock is held at the key press.
 
 [b]What is timed[/b] (docs/clinic.md)
-Single-leg stance: from lift-off (the end of the weight shift onto the stance
-leg) to touch-down or a step, seen by the sensor on the STANCE thigh; the
-protocol's limit caps it. Hands leaving the hips, opened eyes or the legs
-touching cannot be seen by the thigh: end the trial with e and say why.
-Five-times sit-to-stand: from the start of the first rise to the end of the
-fifth. 30-second chair stand: rises more than halfway up within 30 s.
+Single-leg stance: from lift-off (the end of the weight shift onto the stance leg) to \
+touch-down or a step, seen by the sensor on the STANCE thigh; the protocol's limit caps it. \
+Hands leaving the hips, opened eyes or the legs touching cannot be seen by the thigh: end \
+the trial with e and say why.
+Five-times sit-to-stand: from the start of the first rise to the end of the fifth. \
+30-second chair stand: rises more than halfway up within 30 s.
 
-[b]Thigh sway[/b] is the thigh's tilt in degrees: no published norm exists;
-compare a patient with their earlier visits only.
+[b]Thigh sway[/b] is the thigh's tilt in degrees: no published norm exists; compare a \
+patient with their earlier visits only.
 
 [dim]escape or ? to close[/dim]"""
 

@@ -18,10 +18,12 @@ from tracker.dashboard.widgets import (
     WARN,
     Line,
     _Canvas,
+    axis_labels,
     link_text,
     stabilogram_layers,
 )
 from tracker.norms import SOURCES, compare
+from tracker.report_text import value_text as score_text
 
 UNIT = {"hold_s": "s", "time_s": "s", "count": "stands"}
 ENDED = {
@@ -45,10 +47,12 @@ def num(x, nd: int = 1) -> str:
     return f"{x:.{nd}f}"
 
 
-def value_text(measure: str, value, nd: int = 2) -> str:
-    """A trial's value with its unit: ``12.43 s``, ``11 stands``."""
+def value_text(measure: str, value, nd: int = 2, *, capped: bool = False) -> str:
+    """A trial's value with its unit: ``12.43 s``, ``11 stands``, ``≥ 45 s (limit)``."""
     if value is None:
         return "–"
+    if capped:
+        return f"≥ {value:g} s (limit)"
     return f"{value:.0f} stands" if measure == "count" else f"{value:.{nd}f} s"
 
 
@@ -88,16 +92,21 @@ def short_citation(key: str) -> str:
     return f"{first}{' et al.' if len(authors) > 2 else ''} {year.group()}"
 
 
-def norm_text(norm: dict | None) -> Text:
-    """The published reference, the verdict and its source, or the plain absence of one."""
+def norm_text(norm: dict | None, width: int | None = None) -> Text:
+    """The published reference, the verdict and its source, or the plain absence of one;
+    within ``width`` cells when given (the source's quality, then the source, dropped)."""
     if not norm:
         return Text("No published norm for this condition.", style=DIM)
     quality = SOURCES[norm["source"]].quality
-    out = Text("Norm ", style=DIM)
-    out.append(f"({short_citation(norm['source'])}, {quality}): ", style=DIM)
-    out.append(norm.get("reference") or "none for this age")
-    if norm.get("verdict"):
-        out.append(f" → {norm['verdict']}", style="bold")
+    citation = short_citation(norm["source"])
+    for head in (f"({citation}, {quality}): ", f"({citation}): ", ""):
+        out = Text("Norm ", style=DIM)
+        out.append(head, style=DIM)
+        out.append(norm.get("reference") or "none for this age")
+        if norm.get("verdict"):
+            out.append(f" → {norm['verdict']}", style="bold")
+        if width is None or out.cell_len <= width:
+            break
     return out
 
 
@@ -148,11 +157,11 @@ class HeadPanel(Line):
         out.append(s.condition, style="bold")
         out.append(f" ({names.index(s.condition) + 1}/{len(names)})", style=DIM)
         if s.practice and s.phase not in ("ready", "done"):
-            out.append(" · practice trial (not counted)", style=f"bold {WARN}")
+            out.append(" · practice (not counted)", style=f"bold {WARN}")
         elif s.counted >= s.wanted:
-            out.append(f" · {s.counted} of {s.wanted} trials counted", style=GOOD)
+            out.append(f" · {s.counted}/{s.wanted} counted", style=GOOD)
         elif s.phase in ("ready", "result"):
-            out.append(f" · {s.counted} of {s.wanted} trials counted")
+            out.append(f" · {s.counted}/{s.wanted} counted")
         else:
             out.append(f" · trial {s.counted + 1} of {s.wanted}")
         condition = protocol.condition(s.condition)
@@ -249,26 +258,35 @@ class SummaryPanel(Line):
         c = condition_summary(view)
         if c is None:
             self.set(
-                Text.assemble(("No counted trial yet.", DIM), "\n", self._norm(view, protocol))
+                Text.assemble(
+                    ("No counted trial yet.", DIM), "\n", self._norm(view, protocol, self._width())
+                )
             )
             return
-        unit = UNIT[c["measure"]]
-        nd = 0 if c["measure"] == "count" else 1
+        best = score_text(
+            c["best"], c["measure"], capped=c.get("best_capped"), limit_s=c.get("limit_s")
+        )
+        mean = score_text(c["mean"], c["measure"])
+        if c.get("capped_trials") and c["mean"] is not None:
+            mean = "≥ " + mean  # a hold stopped by the limit: the mean is a lower bound
         out = Text.assemble(
             ("best ", DIM),
-            (f"{num(c['best'], nd)} {unit}", "bold"),
+            (best, "bold"),
             (" · mean ", DIM),
-            f"{num(c['mean'], nd)} {unit}",
+            mean,
             (f" · {c['trials_counted']}/{c['trials_wanted']} counted", DIM),
         )
         sway = (c.get("sway_best") or {}).get("sway_rms_deg")
         if sway is not None:
             out.append(" · thigh sway ", style=DIM).append(f"{sway:.2f}° RMS")
             out.append(" (no norm)", style=DIM)
-        self.set(Text.assemble(out, "\n", norm_text(c["norm"])))
+        self.set(Text.assemble(out, "\n", norm_text(c["norm"], self._width())))
+
+    def _width(self) -> int:
+        return self.size.width - 2 if self.size.width else 78
 
     @staticmethod
-    def _norm(view: AssessView, protocol) -> Text:
+    def _norm(view: AssessView, protocol, width: int) -> Text:
         """The condition's published reference before any trial counts."""
         s = view.state
         if protocol is None or s is None or s.condition is None or view.patient is None:
@@ -277,7 +295,7 @@ class SummaryPanel(Line):
         if key is None:
             return norm_text(None)
         p = view.patient
-        return norm_text(compare(key, None, age_band=p["age_band"], sex=p.get("sex")))
+        return norm_text(compare(key, None, age_band=p["age_band"], sex=p.get("sex")), width)
 
 
 class TrialTable(DataTable):
@@ -312,7 +330,13 @@ class TrialTable(DataTable):
             self.add_row(
                 str(t["id"]),
                 "practice" if t["practice"] else str(n),
-                value_text(r.get("measure", ""), r.get("value")) if r else "–",
+                value_text(
+                    r.get("measure", ""),
+                    r.get("value"),
+                    capped=r.get("ended_by") == "time_limit",
+                )
+                if r
+                else "–",
                 ended_text(r) if r else "–",
                 num(sway, 2),
                 Text(words, style=style),
@@ -342,6 +366,11 @@ class StancePlot(_Canvas):
         caption.append(f"  RMS {rms:.2f}°  ±{half:g}°", style=DIM)
         return caption, layers
 
+    def labels(self, rows: int) -> list[str]:
+        if len(self.view.sway_deg) or self.view.sway_live:
+            return []  # the stabilogram says its scale in its caption
+        return axis_labels(getattr(self, "_y_range", (-2.0, 20.0)), rows)
+
     def _trace(self, w: int, h: int):
         view = self.view
         t, y = view.trace_t_s, view.trace_deg
@@ -353,6 +382,8 @@ class StancePlot(_Canvas):
         top = max(20.0, float(finite.max()) * 1.05)
         t1 = float(t[-1])
         span = ((t1 - 20.0, t1), (-2.0, top))
+        self._y_range = span[1]
+        caption.append("  · last 20 s", style=DIM)
         layers = [
             (plot.trace_grid(t, y, w, h, *span), "bold cyan"),
             (plot.hline_grid(0.0, w, h, span[1], dashed=False), DIM),

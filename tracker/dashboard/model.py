@@ -68,6 +68,7 @@ class WorkoutView:
     problem: str | None = None
     replay: ReplayInfo | None = None
     arrival_s: float | None = None  # monotonic arrival of the newest sample shown
+    program: str = ""  # the program's short name (the title's stand-in on a narrow screen)
 
 
 class Workout:
@@ -180,6 +181,7 @@ class Workout:
             link=self.link,
             note=self.note,
             title=self.program.title,
+            program=self.program.name,
             simulated=self.simulated,
             recording=self.recording,
             recording_error=self.recording_error,

@@ -185,11 +185,16 @@ class ReplayPlayer:
             pass
 
     def next_mark(self, kind: str) -> float | None:
-        """Where to jump for the next ``rep``, ``set`` or ``bout`` after the position."""
-        now = self.position_s
+        """Where to jump for the next ``rep``, ``set`` or ``bout`` after the position.
+
+        A seek lands on the last sample at or before its target, so a mark counts as ahead
+        only when seeking to it moves past the samples already pushed (else the same mark
+        would be found again from where the last jump landed).
+        """
         for start in self.marks.get(kind, []):
-            if start - PRE_ROLL_S > now + 1e-6:
-                return start - PRE_ROLL_S
+            target = start - PRE_ROLL_S
+            if int(np.searchsorted(self.t, target, "right")) > self.i:
+                return target
         return None
 
     def _nearest(self) -> int:

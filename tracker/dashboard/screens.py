@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Digits, Footer, Static
+from textual.widgets import Footer, Static
 
 from tracker.coach import CoachState
 from tracker.dashboard.drivers import SessionOver
 from tracker.dashboard.model import WorkoutView
 from tracker.dashboard.widgets import (
+    BigNumber,
     CueLine,
     InfoLine,
     Line,
@@ -63,7 +64,7 @@ class WorkoutScreen(Screen):
         yield StepPanel(id="step")
         with Horizontal(id="middle"):
             with Vertical(id="counter"):
-                yield Digits("--", id="big")
+                yield BigNumber("--", id="big")
                 yield Line("", id="big-label")
             yield TracePlot(id="trace")
             yield SwayPlot(id="sway")
@@ -99,7 +100,7 @@ class WorkoutScreen(Screen):
         self.query_one(TopBar).show(view, lost_for)
         self.query_one(StepPanel).show(view)
         value, label = big_value(c)
-        big = self.query_one("#big", Digits)
+        big = self.query_one("#big", BigNumber)
         if big.value != value:
             big.update(value)
         self.query_one("#big-label", Line).set(Text(label))
@@ -173,15 +174,15 @@ HELP = """\
 {keys}
 
 [b]What one thigh sensor measures[/b]
-The thigh's inclination from standing (not the knee angle), its tilt in two
-planes, and how fast it turns. From these: reps, depth, descent and ascent
-times, smoothness (SPARC), wobble (side-to-side shake during a rep), balance
-sway, and holds (the thigh still in a position).
+The thigh's inclination from standing (not the knee angle), its tilt in two planes, and \
+how fast it turns. From these: reps, depth, descent and ascent times, smoothness (SPARC), \
+wobble (side-to-side shake during a rep), balance sway, and holds (the thigh still in a \
+position).
 
 [b]This exercise[/b]
 {step}
 
-[b]Colours[/b] green: within the exercise's target · yellow: outside it (with a cue)
+[b]Colours[/b] green: within the exercise's target · yellow: outside it (with a cue). \
 Time on screen is the sensor's time: when the sensor is lost, timers wait.
 """
 
@@ -217,6 +218,7 @@ class SummaryScreen(Screen):
 
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("q,enter", "app.quit", "Quit"),
+        Binding("h", "app.history", "History"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
@@ -237,7 +239,8 @@ def summary_text(over: SessionOver, view: WorkoutView | None) -> Text:
     out = Text("Session summary", style="bold underline")
     if view is not None and view.simulated:
         out.append("  SIMULATED DATA", style="bold black on yellow")
-    out.append(f"\n{coach.get('program', '')}: {coach.get('sets_done', 0)} of ")
+    title = coach.get("title") or coach.get("program", "")
+    out.append(f"\n{title}: {coach.get('sets_done', 0)} of ")
     out.append(f"{coach.get('sets_planned', 0)} sets, {coach.get('reps', 0)} reps")
     if coach.get("tempo_cues"):
         out.append(f", {coach['tempo_cues']} too fast on the way down", style="yellow")
@@ -259,5 +262,12 @@ def summary_text(over: SessionOver, view: WorkoutView | None) -> Text:
         out.append(f"\nRecorded to {over.recording}", style="grey50")
         out.append(f"\nReplay it: tracker replay {over.recording}", style="grey50")
     if over.history:
-        out.append(f"\n{over.history}", style="grey50")
+        note, *changes = over.history.split("\n")
+        out.append(f"\n{note}", style="grey50")
+        if changes:
+            out.append("\n\nWhat changed over your sessions:", style="bold")
+            for line in changes:
+                out.append(f"\n  {line}")
+        if note.startswith("Added"):
+            out.append("\nh: your history, plotted session by session")
     return out

@@ -11,7 +11,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Digits, Static
 
 from tracker.coach_report import RepVerdict
 from tracker.dashboard import plot
@@ -77,7 +77,12 @@ class TopBar(Line):
                 out.append(" · NOT RECORDING", style=f"bold {BAD}")
             elif view.recording:
                 out.append(" · ", style=DIM).append("● REC", style=BAD)
-        out.append(" · ", style=DIM).append(view.title, style="bold")
+        # the program's title when it fits, else its short name, else nothing
+        width = self.size.width - 2 if self.size.width else 78
+        for title in (view.title, view.program):
+            if title and out.cell_len + 3 + len(title) <= width:
+                out.append(" · ", style=DIM).append(title, style="bold")
+                break
         self.set(out)
 
 
@@ -105,8 +110,8 @@ class CueLine(Line):
 
     def show(self, view: WorkoutView) -> None:
         c = view.coach
-        if view.problem:
-            self.set(Text(view.problem, style=f"bold {BAD}"))
+        if view.problem:  # the whole problem is on the info lines below
+            self.set(Text("▲ The sensor stopped: see below", style=f"bold {BAD}"))
         elif view.link.lost:
             self.set(Text("Sensor lost: keep still, reconnecting…", style=f"bold {BAD}"))
         elif not c.calibrated and c.mode != "done":
@@ -128,6 +133,9 @@ class InfoLine(Line):
 
     def show(self, view: WorkoutView) -> None:
         c = view.coach
+        if view.problem:  # three lines hold a long Bluetooth error whole
+            self.set(Text(view.problem, style=f"bold {BAD}"))
+            return
         out = Text(c.next_text, style="bold")
         if c.step is not None:
             out.append("\nJudged: ", style=GOOD).append(c.step.judged_text)
@@ -136,12 +144,61 @@ class InfoLine(Line):
         self.set(out)
 
 
+# A 3 x 5 block font for the big counter on a tall screen (rows top to bottom).
+_FONT = {
+    "0": ("###", "# #", "# #", "# #", "###"),
+    "1": (" # ", "## ", " # ", " # ", "###"),
+    "2": ("###", "  #", "###", "#  ", "###"),
+    "3": ("###", "  #", "###", "  #", "###"),
+    "4": ("# #", "# #", "###", "  #", "  #"),
+    "5": ("###", "#  ", "###", "  #", "###"),
+    "6": ("###", "#  ", "###", "# #", "###"),
+    "7": ("###", "  #", "  #", "  #", "  #"),
+    "8": ("###", "# #", "###", "# #", "###"),
+    "9": ("###", "# #", "###", "  #", "###"),
+    "-": ("   ", "   ", "###", "   ", "   "),
+    ":": (" ", "#", " ", "#", " "),
+    ".": (" ", " ", " ", " ", "#"),
+    " ": ("  ", "  ", "  ", "  ", "  "),
+}
+
+
+class BigNumber(Digits):
+    """The big counter: Textual's 3-line digits, or a block font scaled to fill a tall space
+    (a 200x50 terminal), each font pixel s rows high and 2·s (or s) cells wide."""
+
+    def render(self):
+        text = str(self.value)
+        glyphs = [_FONT.get(ch) for ch in text]
+        if None in glyphs:
+            return super().render()
+        units = sum(len(g[0]) + 1 for g in glyphs) - 1  # font pixels across, a gap between
+        w, h = self.size.width, self.size.height
+        # pixels 2·s cells wide (square on screen) if they fit, else s (narrower digits)
+        fits = [(s, 2 * s) for s in (4, 3, 2) if 5 * s <= h and 2 * s * units <= w]
+        fits += [(s, s) for s in (4, 3, 2) if 5 * s <= h and s * units <= w]
+        if not fits:
+            return super().render()
+        scale, across = fits[0]
+        rows = []
+        for r in range(5):
+            line = " ".join(g[r] for g in glyphs)
+            cells = "".join(("█" if px == "#" else " ") * across for px in line)
+            rows += [cells] * scale
+        return Text("\n".join(rows))
+
+
 class SetLog(Line):
-    """The last finished set, summarised."""
+    """The last finished set, summarised (in fewer words when the line is narrow)."""
 
     def show(self, view: WorkoutView) -> None:
         last = view.coach.last_set
-        self.set(Text(last.text, style=DIM) if last is not None else "")
+        if last is None:
+            self.set("")
+            return
+        width = self.size.width - 2 if self.size.width else 78
+        text = last.text if len(last.text) <= width else last.short_text
+        self.set(Text(text, style=DIM))
 
 
 def _num(value: float, fmt: str) -> str:
@@ -193,8 +250,12 @@ class _Canvas(Widget):
     """Braille rows below a caption line, drawn with the line API (cheap to redraw).
 
     A subclass's ``draw(width, height)`` returns the caption and the dot layers
-    (boolean grids with a style each; the first is on top), or just a caption.
+    (boolean grids with a style each; the first is on top), or just a caption. One with
+    a ``labels(height) -> list[str]`` method gets a left gutter: one label per braille row
+    (the y axis), drawn ``GUTTER`` cells wide.
     """
+
+    GUTTER = 5
 
     _STYLES: ClassVar[dict[str, Style]] = {}
 
@@ -227,10 +288,15 @@ class _Canvas(Widget):
     def _build(self, width: int, height: int) -> list[Strip]:
         if self.view is None or width < 4:
             return []
-        caption, layers = self.draw(width, max(height - 1, 1))
+        labels = getattr(self, "labels", None)
+        gutter = self.GUTTER if labels is not None and width > 3 * self.GUTTER else 0
+        rows = max(height - 1, 1)
+        caption, layers = self.draw(width - gutter, rows)
         strips = [Strip(list(caption.render(self.app.console)))]
         if not layers:
             return strips
+        marks = labels(rows) if gutter else []
+        dim = self._style(DIM)
         merged = np.zeros_like(layers[0][0])
         for grid, _style in layers:
             merged |= grid
@@ -244,7 +310,10 @@ class _Canvas(Widget):
                 Segment(line[a:b], styles[idx] if idx >= 0 else None)
                 for a, b, idx in _runs(owner[r])
             ]
-            strips.append(Strip(segments, len(line)))
+            if gutter:
+                mark = (marks[r] if r < len(marks) else "")[: gutter - 1].rjust(gutter - 1)
+                segments.insert(0, Segment(mark + " ", dim))
+            strips.append(Strip(segments, len(line) + gutter))
         return strips
 
 
@@ -278,6 +347,8 @@ class TracePlot(_Canvas):
             top = max(top, float(finite.max()) * 1.05)
         t1 = float(t[-1]) if len(t) else 0.0
         span = ((t1 - 20.0, t1), (-2.0, top))
+        self._y_range = span[1]
+        caption.append("  · last 20 s", style=DIM)
         layers = [(plot.trace_grid(t, view.trace_deg, w, h, *span), "bold cyan")]
         if target is not None:
             layers.append((plot.hline_grid(target, w, h, span[1]), WARN))
@@ -286,6 +357,22 @@ class TracePlot(_Canvas):
                 layers.append((plot.hline_grid(edge, w, h, span[1]), DIM))
         layers.append((plot.hline_grid(0.0, w, h, span[1], dashed=False), DIM))
         return caption, layers
+
+    def labels(self, rows: int) -> list[str]:
+        return axis_labels(getattr(self, "_y_range", (-2.0, 30.0)), rows)
+
+
+def axis_labels(y_range: tuple[float, float], rows: int) -> list[str]:
+    """Degree labels for the rows of a trace: the top, 0° (standing) and the middle."""
+    y0, y1 = y_range
+    out = [""] * rows
+    row_of = lambda y: min(max(int((y1 - y) / max(y1 - y0, 1e-9) * rows), 0), rows - 1)  # noqa: E731
+    out[0] = f"{y1:.0f}°"
+    if rows >= 4:
+        mid = round((y1 / 2) / 10) * 10 or y1 / 2
+        out[row_of(mid)] = f"{mid:.0f}°"
+    out[row_of(0.0)] = "0°"
+    return out
 
 
 def stabilogram_layers(xy: np.ndarray, w: int, h: int):

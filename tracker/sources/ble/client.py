@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import math
 import time
 from collections.abc import AsyncIterator, Callable
@@ -46,6 +47,8 @@ from tracker.sources.ble.repeats import RepeatFilter
 from tracker.sources.ble.scan import RADIO_ERRORS, find_device
 from tracker.sources.ble.transport import PLATFORM, Transport
 from tracker.types import ImuBlock, RawPacket
+
+log = logging.getLogger(__name__)
 
 _STOP = object()
 
@@ -190,6 +193,8 @@ class BleSource:
         self._closed = True
 
     def _status(self, kind: str, detail: str = "", **fields) -> SourceStatus:
+        level = logging.DEBUG if kind == "streaming" else logging.INFO  # every second or so
+        log.log(level, "%s %s: %s %s", self.address, kind, detail, fields or "")
         return SourceStatus(kind, self._clock(), detail, **fields)
 
     async def _stream(self) -> AsyncIterator[SourceItem]:
@@ -263,9 +268,12 @@ class BleSource:
         self._client = client
         items: list[SourceItem] = []
         try:
+            log.debug("%s connecting (profile %s)", self.address, self.profile.name)
             async with asyncio.timeout(self.connect_timeout_s):
                 await client.connect()
             self.mtu, exact = await negotiate_mtu(client, self.profile.mtu)
+            log.debug("%s connected; ATT MTU %s (profile needs %s)", self.address, self.mtu,
+                      self.profile.mtu)  # fmt: skip
             if self.mtu < self.profile.mtu:
                 text = (
                     f"{self.profile.name} needs an ATT MTU of {self.profile.mtu} "
@@ -316,6 +324,8 @@ class BleSource:
         return found.device
 
     async def _step(self, client: BleakClient, command: Command) -> None:
+        data = command.data.hex(" ") if command.data else ""
+        log.debug("%s %s %s %s", self.address, command.op, command.char or "", data)
         match command.op:
             case "subscribe":
                 channel = self._channel.get(command.char, command.char)

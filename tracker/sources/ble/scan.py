@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from bleak.exc import BleakBluetoothNotAvailableError, BleakDBusError, BleakErro
 from tracker.errors import DeviceError
 from tracker.profiles import FirmwareProfile, find_profile
 from tracker.sources.ble.transport import PLATFORM, Transport
+
+log = logging.getLogger(__name__)
 
 RADIO_ERRORS = (BleakError, OSError)
 """What bleak raises when there is no usable Bluetooth adapter (or the stack fails)."""
@@ -40,6 +43,7 @@ class Found:
 
 def radio_error(exc: BaseException) -> DeviceError:
     """A one-line ``DeviceError`` saying why Bluetooth is not usable, for a bleak failure."""
+    log.warning("Bluetooth not usable: %r", exc)
     hint = "`tracker scan --simulate` shows simulated sensors"
     if isinstance(exc, BleakBluetoothNotAvailableError):
         why = str(exc) or "no Bluetooth adapter"
@@ -57,6 +61,10 @@ def radio_error(exc: BaseException) -> DeviceError:
 def _found(device: BLEDevice, adv: AdvertisementData, profiles) -> Found:
     name = adv.local_name or device.name
     profile = find_profile(name, adv.service_uuids, profiles)
+    log.debug(
+        "seen %s %r rssi %s services %s: profile %s",
+        device.address, name, adv.rssi, adv.service_uuids, profile.name if profile else None,
+    )  # fmt: skip
     return Found(device, name, device.address, adv.rssi, profile)
 
 

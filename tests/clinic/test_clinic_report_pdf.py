@@ -1,0 +1,142 @@
+"""The PDF as a clinic files it: every page rendered to an image, every plot with data on it,
+the words a person reads (no raw identifiers), the summary, the signature and the set-up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tracker.cli import main
+from tracker.report import default_report_path, render_pdf, report_data
+
+pdfium = pytest.importorskip("pypdfium2")
+
+PLOT_RGB = np.array([0x1F, 0x5F, 0xA8])  # the colour of every plotted line
+
+
+def _stance_result(hold: float, ended_by: str, seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    path = np.cumsum(rng.normal(0, 0.2, (200, 2)), axis=0)
+    path -= path.mean(axis=0)
+    return {
+        "value": hold,
+        "measure": "hold_s",
+        "ended_by": ended_by,
+        "sway": {"sway_rms_deg": 0.9, "sway_path_deg": 20.0},
+        "stabilogram": {"rate_hz": 20.0, "x_deg": list(path[:, 0]), "y_deg": list(path[:, 1])},
+        "simulated": True,
+    }
+
+
+@pytest.fixture
+def full_visit(history):
+    """A full single-leg stance visit (16 trials, one held to the 45 s limit) and two
+    five-times sit-to-stand visits (a trend)."""
+    history.add_patient("P-7", age_band="70-74", sex="female", notes="Right hip pain.")
+    first = history.start_visit("P-7", date="2026-11-10", assessor="A. Clinician")
+    n = 0
+    for cond in ("eyes open, left", "eyes open, right", "eyes closed, left", "eyes closed, right"):
+        for k in range(4):
+            n += 1
+            capped = cond == "eyes open, left" and k == 2
+            history.add_trial(
+                first,
+                protocol="single-leg-stance",
+                protocol_version=1,
+                condition=cond,
+                practice=k == 0,
+                recording_path=None,
+                complete=True,
+                result=_stance_result(
+                    45.0 if capped else 10.0 + n, "time_limit" if capped else "foot_down", n
+                ),
+            )
+    second = history.start_visit("P-7", date="2026-12-01")
+    for visit, time_s in ((first, 13.7), (second, 11.0)):
+        history.add_trial(
+            visit,
+            protocol="five-times-sit-to-stand",
+            protocol_version=1,
+            condition="standard chair, arms folded",
+            practice=False,
+            recording_path=None,
+            complete=True,
+            result={"value": time_s, "measure": "time_s", "ended_by": "5 stands"},
+        )
+    return history, first, second
+
+
+def _pages(path):
+    pdf = pdfium.PdfDocument(str(path))
+    pages = []
+    for page in pdf:
+        image = np.asarray(page.render(scale=1.0).to_pil().convert("RGB")).astype(int)
+        pages.append((image, page.get_textpage().get_text_range()))
+    return pages
+
+
+def _plot_pixels(image: np.ndarray, box: tuple) -> int:
+    """Pixels of the plotted colour inside an axes box (figure fractions, origin bottom left)."""
+    h, w, _ = image.shape
+    left, bottom, width, height = box
+    x0, x1 = int(left * w), int((left + width) * w)
+    y0, y1 = int((1 - bottom - height) * h), int((1 - bottom) * h)
+    crop = image[y0:y1, x0:x1]
+    return int((np.abs(crop - PLOT_RGB).sum(axis=2) < 60).sum())
+
+
+def test_every_plot_has_data_and_no_page_is_blank(full_visit, protocols, tmp_path):
+    history, first, second = full_visit
+    for visit, plots in ((first, 16), (second, 1)):  # 16 stabilograms; one trend
+        path = tmp_path / f"visit{visit}.pdf"
+        places = render_pdf(report_data(history, visit, protocols), path)
+        assert len(places) == plots
+        pages = _pages(path)
+        assert {p["page"] for p in places} <= set(range(1, len(pages) + 1))
+        for place in places:
+            image, _ = pages[place["page"] - 1]
+            assert _plot_pixels(image, place["box"]) > 30, place
+        for image, text in pages:  # more than the running title and page number
+            assert len(text.split()) > 40 and (image < 200).any(axis=2).mean() > 0.01
+
+
+def test_the_words_a_clinic_files(full_visit, protocols, tmp_path):
+    history, first, second = full_visit
+    path = tmp_path / "r.pdf"
+    render_pdf(report_data(history, first, protocols), path)
+    text = " ".join(" ".join(t.split()) for _, t in _pages(path))
+    for words in (
+        "Assessor: A. Clinician",
+        "Patient notes: Right hip pain.",
+        "Summary for the patient",
+        "you held the position 45 s or more (the test stops there)",
+        "≥ 45 s (limit)",
+        "a side reached the limit",
+        "How the tests were done",
+        "Barefoot, arms crossed on the chest",
+        "Sensor: left thigh (the stance leg)",
+        "the lifted foot came down",
+        "Five-times sit-to-stand test",
+        "Clinician's comments",
+        "Signature:",
+    ):
+        assert words in text, words
+    body = text.split("References")[0]  # a paper's title may use the words
+    for raw in ("foot_down", "time_limit", "five-times-sit-to-stand", "single-leg-stance"):
+        assert raw not in body, raw
+    # the later visit is not in the first visit's trend; the second's report has no stance text
+    assert "2026-12-01" not in text
+    render_pdf(report_data(history, second, protocols), path)
+    text = " ".join(" ".join(t.split()) for _, t in _pages(path))
+    assert "Hold time" not in text and "Barefoot" not in text and "Stabilograms" not in text
+    assert "13.7 → 11.0 s (-2.7 s)" in text and "a real change" in text
+
+
+def test_report_and_the_r_key_write_to_the_same_folder(full_visit, capsys):
+    history, first, _ = full_visit
+    assert main(["report", str(first), "--db", str(history.path)]) == 0
+    out = capsys.readouterr().out
+    expected = default_report_path(history, history.visit(first))
+    assert expected.parent == history.path.parent / "reports"
+    assert out.strip() == f"wrote {expected} and {expected.with_suffix('.html')}"
+    assert expected.read_bytes().startswith(b"%PDF")

@@ -1,0 +1,41 @@
+"""`tracker live` without Bluetooth: one line saying what is wrong and how to simulate, exit 1."""
+
+from __future__ import annotations
+
+from tracker.cli import build_parser, main
+from tracker.commands import live
+from tracker.dashboard.app import TrackerApp
+from tracker.errors import DeviceError
+
+NO_RADIO = (
+    "Bluetooth is not available: no system D-Bus to reach BlueZ (no Bluetooth on this machine, "
+    "or a container); `tracker scan --simulate` shows simulated sensors"
+)
+
+
+async def _no_radio(device, profile):
+    raise DeviceError(NO_RADIO)
+
+
+async def test_the_dashboard_closes_itself_when_no_sensor_can_be_opened(tmp_path, monkeypatch):
+    monkeypatch.setattr(live, "_ble_source", _no_radio)
+    args = build_parser().parse_args(["live", "--db", str(tmp_path / "h.sqlite3")])
+    app = live.build(args)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.over.reason == "no sensor" and app.return_code is not None
+
+
+def test_the_command_says_it_in_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(live, "_ble_source", _no_radio)
+
+    def run_headless(self):  # the app as `run` would leave it, without a terminal
+        self.over = type("Over", (), {"reason": "no sensor", "recording": None, "history": None})
+        self.view = type("View", (), {"problem": NO_RADIO})
+
+    monkeypatch.setattr(TrackerApp, "run", run_headless)
+    assert main(["live", "--db", str(tmp_path / "h.sqlite3")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("tracker: Bluetooth is not available")
+    assert "without a sensor: tracker live --simulate" in err and "scan --simulate" not in err

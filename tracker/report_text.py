@@ -1,0 +1,158 @@
+"""The visit report's words, shared by the HTML and the PDF: values with units, how trials
+ended, how each test was set up, the sensor used, and a short summary for the patient."""
+
+from __future__ import annotations
+
+import math
+
+UNIT = {"hold_s": "s", "time_s": "s", "count": "stands"}
+ENDED_BY = {
+    "foot_down": "the lifted foot came down",
+    "step": "a step",
+    "time_limit": "the time limit",
+    "clinician": "the clinician",
+    "recording_ended": "the recording stopped",
+    "not_lifted": "the foot was not lifted",
+    "window": "the 30 s were over",
+    "recording ended": "the recording stopped",
+    "no rise": "no rise was seen",
+}
+
+
+def ended_by_text(ended_by: str | None) -> str:
+    """How a trial ended, in words ('5 stands' and the like are words already)."""
+    if not ended_by:
+        return ""
+    return ENDED_BY.get(ended_by, ended_by.replace("_", " "))
+
+
+def value_text(value, measure: str, *, capped: bool = False, limit_s: float | None = None) -> str:
+    """'12.3 s', '11 stands', or '≥ 45 s (limit)' for a hold stopped by the time limit."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    unit = UNIT.get(measure, "")
+    if capped:
+        return f"≥ {limit_s or value:g} {unit} (limit)"
+    nd = 0 if measure == "count" else 1
+    return f"{value:.{nd}f} {unit}".strip()
+
+
+def trial_value_text(trial: dict, protocol: dict | None) -> str:
+    r = trial["result"] or {}
+    capped = r.get("ended_by") == "time_limit"
+    limit = (protocol or {}).get("max_s")
+    return value_text(r.get("value"), r.get("measure", ""), capped=capped, limit_s=limit)
+
+
+def sensor_side_text(leg: str | None) -> str:
+    """Where the sensor was, from a condition's ``leg``."""
+    return {
+        "left": "left thigh (the stance leg)",
+        "right": "right thigh (the stance leg)",
+        "sensor": "the thigh of the leg stood on",
+        "any": "either thigh (not recorded which)",
+    }.get(leg or "", "not recorded")
+
+
+def devices(trials: list[dict]) -> list[str]:
+    """Each distinct sensor the trials were measured with, in words."""
+    out = []
+    for t in trials:
+        r = t["result"] or {}
+        d = r.get("device") or {}
+        parts = [d.get("model") or d.get("name") or d.get("description") or ""]
+        if d.get("manufacturer"):
+            parts.append(f"by {d['manufacturer']}")
+        if d.get("firmware"):
+            parts.append(f"firmware {d['firmware']}")
+        if d.get("profile"):
+            parts.append(f"profile {d['profile']}")
+        text = " · ".join(p for p in parts if p)
+        if not text:
+            text = "a simulated sensor" if r.get("simulated") else "not recorded"
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def setup(data: dict, protocols: dict) -> list[dict]:
+    """How each test of the visit was set up and what the person was told."""
+    out = []
+    for p in data["protocols"]:
+        protocol = protocols.get(p["protocol"])
+        if protocol is None:
+            continue
+        out.append(
+            {
+                "title": protocol.title,
+                "setup": " ".join(protocol.description.split()),
+                "conditions": [
+                    (c.name, c.instructions, sensor_side_text(c.leg))
+                    for c in protocol.conditions
+                    if any(x["condition"] == c.name for x in p.get("conditions", []))
+                ],
+                "source": protocol.source,
+            }
+        )
+    return out
+
+
+def patient_summary(data: dict) -> list[str]:
+    """A few sentences for the patient: each result, the two legs, the change since before."""
+    lines = []
+    for p in data["protocols"]:
+        for c in p.get("conditions", []):
+            if c["score"] is None:
+                continue
+            value = value_text(
+                c["score"], c["measure"], capped=c.get("score_capped"), limit_s=c.get("limit_s")
+            )
+            if c.get("score_capped"):
+                value = f"{c['limit_s']:g} s or more"
+            what = {
+                "hold_s": f"you held the position {value}",
+                "time_s": f"five stands took you {value}",
+                "count": f"you stood up {value.replace(' stands', '')} times in 30 s",
+            }[c["measure"]]
+            if c.get("score_capped"):
+                what += " (the test stops there)"
+            norm = c.get("norm") or {}
+            compared = ""
+            if norm.get("verdict") and norm.get("reference"):
+                compared = (
+                    f"; compared with published figures for your age ({norm['reference']}): "
+                    f"{norm['verdict']}"
+                )
+            lines.append(f"{p['title']}, {c['condition']}: {what}{compared}.")
+        for s in p.get("symmetry", []):
+            si = s["symmetry_index_pct"]
+            if si is None or abs(si) < 10:
+                continue
+            longer, shorter = ("right", "left") if si > 0 else ("left", "right")
+            eyes = f"eyes {s['eyes']}"
+            text = f"On one leg ({eyes}) you held longer on the {longer} leg than on the {shorter}"
+            if s.get("capped"):
+                text += " (one side reached the time limit, so the difference may be larger)"
+            lines.append(text + ".")
+    for s in data.get("trends", []):
+        pts = s["points"]
+        if len(pts) < 2 or pts[-1].get("visit") != data["visit"]["id"]:
+            continue
+        unit = UNIT.get(s["measure"], "")
+        src = s["smallest_real_change"].get("value")
+        change = pts[-1]["score"] - pts[0]["score"]
+        verdict = (
+            "more than the test's day-to-day variation: a real change"
+            if pts[-1].get("beyond_src")
+            else "within the test's day-to-day variation"
+            if src is not None
+            else "no published figure says how large a real change is"
+        )
+        lines.append(
+            f"Since your first visit ({pts[0]['date']}), {s.get('title', s['protocol'])}, "
+            f"{s['condition']}: {pts[0]['score']:.1f} → {pts[-1]['score']:.1f} {unit} "
+            f"({change:+.1f} {unit}); {verdict}."
+        )
+    if lines:
+        lines.append("Your clinician will explain what these results mean for you.")
+    return lines
