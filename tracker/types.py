@@ -93,7 +93,9 @@ class Rep:
     """One counted repetition. Times are sample times (s); angles in degrees.
 
     ``reported_s`` is the sample time at which the pipeline reported it, so the
-    delay after the return to standing can be measured.
+    delay after the return to standing can be measured. ``pause_s`` is the time held at
+    the bottom (within 5 % of the depth, at least 1°); ``descent_s`` and ``ascent_s`` are
+    the way down to it and up from it.
     """
 
     index: int
@@ -108,6 +110,7 @@ class Rep:
     ldlj: float
     wobble_deg: float
     reported_s: float
+    pause_s: float = 0.0
 
     def to_json(self) -> dict:
         d = asdict(self)

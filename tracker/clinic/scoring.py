@@ -19,7 +19,7 @@ EXERCISE = {
     "five_times_sts": "sit_to_stand",
     "chair_stand_30s": "sit_to_stand",
 }
-DEFINITIONS_VERSION = 1  # bump with any change to a definition below or in timing
+DEFINITIONS_VERSION = 2  # bump with any change to a definition below or in timing
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ def register(subparsers) -> None:
     p.add_argument(
         "--exercise",
         choices=EXERCISES,
-        default="auto",
-        help="what the whole recording is (default: find squat sets and balance bouts)",
+        default=None,
+        help="what the whole recording is (default: what the recording says it is, when "
+        "tracker made it, else auto: find squat sets and balance bouts)",
     )
     p.add_argument(
         "--min-depth",
@@ -36,19 +37,30 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def analyze(path, exercise: str = "auto", min_depth_deg: float = 10.0) -> dict:
-    """Run the pipeline over a whole recording; return the contract's summary."""
+def analyze(path, exercise: str | None = "auto", min_depth_deg: float = 10.0) -> dict:
+    """Run the pipeline over a whole recording; return the contract's summary.
+
+    ``exercise`` None: what the recording's header says it is (a simulated chair test,
+    a clinic trial), else ``auto``.
+    """
     # Imported here, not at the top: `tracker --help` builds every command's parser,
     # and scipy takes a second to load.
     from tracker.pipeline import Pipeline, PipelineConfig
 
+    own = is_own_format(path)
+    data = None
+    if own:
+        from tracker.sources.replay import load_replay, replay_into  # (asyncio: not for a CSV)
+
+        data = load_replay(path)
+    if exercise is None:
+        said = ((data.header or {}).get("meta") or {}).get("exercise") if data else None
+        exercise = said if said in EXERCISES else "auto"
     base = PipelineConfig()
     config = replace(base, exercise=exercise, reps=replace(base.reps, min_depth_deg=min_depth_deg))
     pipeline = Pipeline(config)
-    if is_own_format(path):
-        from tracker.sources.replay import load_replay, replay_into  # (asyncio: not for a CSV)
-
-        replay_into(pipeline, load_replay(path))
+    if data is not None:
+        replay_into(pipeline, data)
     else:  # a CSV: a long one is parsed by a second process while the pipeline runs
         for block in csv_blocks(path):
             pipeline.push(block)
@@ -98,12 +110,12 @@ def format_summary(path, s: dict) -> str:
             "",
             f"Set {st['index']}: {st['reps']} reps, {st['start_s']:.1f}–{st['end_s']:.1f} s",
         ]
-        lines.append("   rep   start s  depth°  down s   up s   SPARC    LDLJ  wobble°")
+        lines.append("   rep  start s  depth°  down s  held s  up s   SPARC   LDLJ  wobble°")
         for r in reps_by_set.get(st["index"], []):
             lines.append(
-                f"  {r['index']:4d}  {r['start_s']:8.1f}  {r['depth_deg']:6.1f}  "
-                f"{r['descent_s']:6.1f}  {r['ascent_s']:5.1f}  {_num(r['sparc'], '6.2f')}  "
-                f"{_num(r['ldlj'], '6.1f')}  {r['wobble_deg']:7.2f}"
+                f"  {r['index']:4d} {r['start_s']:8.1f}  {r['depth_deg']:6.1f}  "
+                f"{r['descent_s']:6.1f}  {r.get('pause_s', 0.0):6.1f} {r['ascent_s']:5.1f}  "
+                f"{_num(r['sparc'], '6.2f')} {_num(r['ldlj'], '6.1f')}  {r['wobble_deg']:7.2f}"
             )
     if not s["reps"]:
         lines += ["", "No reps."]
@@ -121,4 +133,6 @@ def format_summary(path, s: dict) -> str:
     if sts is not None:
         timed = _num(sts["duration_s"], ".2f")
         lines += ["", f"Sit-to-stand: {sts['stands']} stands; five-times time {timed} s"]
+        if sts.get("stands_in_30s") is not None:
+            lines.append(f"  stands within 30 s of the first rise: {sts['stands_in_30s']}")
     return "\n".join(lines) + "\n"

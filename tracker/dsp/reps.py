@@ -340,6 +340,7 @@ class RepDetector:
             return None
         set_index = self._sets.add(t_start, t_end)
         speed, wobble = self._shape(start, c, direction)
+        arrived, left = self._at_bottom(start, c)
         rep = Rep(
             index=len(self._reps) + 1,
             set_index=set_index,
@@ -347,8 +348,9 @@ class RepDetector:
             bottom_s=t_bottom,
             end_s=t_end,
             depth_deg=c.bottom_deg,
-            descent_s=t_bottom - t_start,
-            ascent_s=t_end - t_bottom,
+            descent_s=arrived - t_start,
+            ascent_s=t_end - left,
+            pause_s=left - arrived,
             sparc=sparc(speed, self.rate_hz),
             ldlj=ldlj(speed, self.rate_hz),
             wobble_deg=wobble,
@@ -440,6 +442,14 @@ class RepDetector:
         """
         moved = self.history.at("up", c.bottom) - self.history.at("up", start)
         return unit(moved - np.dot(moved, self.up_axis) * self.up_axis)
+
+    def _at_bottom(self, start: int, c: _Candidate) -> tuple[float, float]:
+        """When the thigh arrived at the bottom and left it (within 5 % of the depth, at
+        least 1°): a hold or a pause there is neither the way down nor the way up."""
+        h = self.history
+        incl = h.window("incl", start, c.end + 1)
+        near = np.flatnonzero(incl >= c.bottom_deg - max(1.0, 0.05 * (c.bottom_deg - c.top_deg)))
+        return float(h.at("t", start + int(near[0]))), float(h.at("t", start + int(near[-1])))
 
     def _shape(self, start: int, c: _Candidate, direction: np.ndarray) -> tuple[np.ndarray, float]:
         """Angular speed over the rep (smoothed) and the wobble (deg RMS)."""

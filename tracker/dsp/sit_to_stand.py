@@ -32,6 +32,8 @@ class RiseConfig:
     seat_margin_deg: float = 3.0  # within this of the seated level ...
     still_rate_deg_s: float = 3.0  # ... and slower than this: not risen yet
     timed_stands: int = 5  # the five-times test
+    window_s: float = 30.0  # the 30-second chair stand: stands completed this long after
+    # the first rise began
 
 
 class RiseDetector:
@@ -161,8 +163,13 @@ class RiseDetector:
         timed = None
         if len(self.stands) >= n:
             timed = round(self.stands[n - 1].end_s - self.stands[0].start_s, 6)
+        window = None
+        if self.stands:
+            close = self.stands[0].start_s + self.config.window_s
+            window = sum(1 for s in self.stands if s.end_s <= close)
         return {
             "stands": len(self.stands),
             "duration_s": timed,
+            "stands_in_30s": window,
             "rises": [s.to_json() for s in self.stands],
         }

@@ -26,6 +26,7 @@ def describe(session: SimSession, path: Path) -> dict:
         "simulated": True,
         "note": "simulated data from tracker's physics-based simulator, not a person's",
         "kind": session.kind,
+        "exercise": truth["exercise"],  # what `tracker analyze` takes it as by default
         "seed": session.seed,
         "options": truth["options"],
         "sample_rate_hz": session.sensor.rate_hz,
