@@ -105,3 +105,24 @@ def test_clipping_is_a_recurring_extreme_not_a_value_passed_through():
     (line,) = [line for line in held.lines() if "gyroscope's range" in line]
     assert line.startswith(f"{np.count_nonzero(np.abs(clipped[:, 0]) == g250)} readings")
     assert "±250 deg/s" in line
+
+
+@pytest.mark.parametrize("family", ["sit-to-stand", "chair-stand-30s"])
+def test_the_clinic_scores_a_higher_chair(cases, family):
+    """`tracker assess score` on the same trials: the five-times time and the 30-second
+    count, from the same rises."""
+    from tracker.clinic.protocols import load_protocols
+    from tracker.clinic.scoring import score_trace
+    from tracker.clinic.trace import trace_of_block
+
+    protocols = load_protocols(extra_dirs=[])
+    protocol = protocols["five-times-sit-to-stand" if family == "sit-to-stand" else family]
+    for name, session, _ in cases[family]:
+        truth = session.truth.sit_to_stand
+        result = score_trace(
+            protocol, protocol.conditions[0], trace_of_block(session.block, "sit_to_stand")
+        )
+        if family == "sit-to-stand":
+            assert result.value == pytest.approx(truth["duration_s"], abs=0.3), name
+        else:
+            assert result.value == truth["stands"], name

@@ -125,11 +125,15 @@ def test_chair_stand_without_cue_counts_from_the_first_rise(chair_suite, protoco
     assert result.start_s == pytest.approx(trace.stands[0].start_s)
 
 
-@pytest.mark.parametrize("sway_rms_deg", [0.6, 1.2, 2.0, 3.0])
-def test_hold_times_up_to_large_sway_and_the_home_bout_agrees(sway_rms_deg):
+@pytest.mark.parametrize(
+    ("sway_rms_deg", "shake"),
+    [(0.6, {}), (1.2, {}), (2.0, {}), (3.0, {}), (1.0, {"shake_rms_deg": 1.0, "shake_hz": 5.0})],
+)
+def test_hold_times_up_to_large_sway_and_the_home_bout_agrees(sway_rms_deg, shake):
     """The clinic's hold and the home balance bout are one path (dsp.stance): both find
-    the same stance, within 0.3 s of the truth however much the person sways (trials
-    without lost packets: what a lost sway costs is said by ``lost_s``)."""
+    the same stance, within 0.3 s of the truth however much the person sways or shakes,
+    and the same sway (trials without lost packets: what a lost sway costs is said by
+    ``lost_s``)."""
     from tracker.pipeline import Pipeline, PipelineConfig
 
     errors = []
@@ -141,6 +145,7 @@ def test_hold_times_up_to_large_sway_and_the_home_bout_agrees(sway_rms_deg):
             sway_rms_deg=sway_rms_deg,
             ending="foot_down",
             loss=False,
+            **shake,
         )
         truth, timing = _timed(s, trace_of_block(s.block, "balance"))
         pipeline = Pipeline(PipelineConfig(exercise="balance"))
