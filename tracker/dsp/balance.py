@@ -32,6 +32,9 @@ from tracker.dsp.sway import sway_measures
 from tracker.frames import norm, perpendicular_basis, unit
 from tracker.types import BalanceBout, BalanceLive
 
+SHIFT_MAX_S = 1.5  # the longest a weight shift onto the leg or off it takes
+SHIFT_LEAN_DEG = 5.0  # what a weight shift can move the inclination by
+
 
 @dataclass(frozen=True)
 class BalanceConfig:
@@ -190,7 +193,17 @@ class BoutDetector:
         """The settled stance around what opened the bout, found and measured as the
         clinic's single-leg stance is (``dsp.stance``)."""
         h = self.history
-        pad = self._n(self.config.measure_pad_s)
+        cfg = self.config
+        # The stance reaches past what held the bout open by its weight shifts at most, and
+        # those move the inclination by the lean (a few degrees): reps on the leg are no
+        # bout, even before the stance is found.
+        if (end - opened) / self.rate_hz < self.min_bout_s - 2 * SHIFT_MAX_S:
+            return None
+        held = h.window("incl", opened, end + 1)
+        steady = uniform_filter1d(held, self._n(cfg.range_average_s))
+        if np.ptp(steady) > cfg.max_bout_range_deg + SHIFT_LEAN_DEG:
+            return None
+        pad = self._n(cfg.measure_pad_s)
         lo, hi = max(h.start, opened - pad, previous_end + 1), min(h.end, end + 1)
         up = h.window("up", lo, hi)
         if len(up) < 16:
@@ -207,7 +220,6 @@ class BoutDetector:
         last = min(int(last), len(t) - 1)
         if (t_last - t_first) < self.min_bout_s or not self._sideways(up[first : last + 1], end):
             return None
-        cfg = self.config
         steady = uniform_filter1d(incl[first : last + 1], self._n(cfg.range_average_s))
         if np.ptp(steady) > cfg.max_bout_range_deg:
             return None

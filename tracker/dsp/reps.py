@@ -133,6 +133,8 @@ class RepDetector:
         # they all move along the flexion axis, from which "forward" is known.
         self.directions: list[tuple[int, float, np.ndarray, bool]] = []
         self._scatter: list = []  # running sums of depth * d d^T over `directions`
+        self._flexed: list = []  # running sums of depth * d over the counted reps
+        self._confirmed: list[int] = []  # each direction's confirmation sample
         cfg = self.config
         self._smooth_speed = ZeroPhase(butter(2, cfg.smooth_cutoff_hz, fs=rate_hz, output="sos"))
         self._path = ZeroPhase(butter(2, cfg.wobble_path_cutoff_hz, fs=rate_hz, output="sos"))
@@ -421,17 +423,19 @@ class RepDetector:
         # Confirmed in order: those before a sample are a prefix.
         n = len(self.directions)
         if before is not None:
-            n = bisect_left([e[0] for e in self.directions], before)
+            n = bisect_left(self._confirmed, before)
         if n == 0:
             return None
-        seen = self.directions[:n]
         axis = np.linalg.eigh(self._scatter[n - 1])[1][:, -1]
-        sign = sum(depth * float(d @ axis) for _, depth, d, counted in seen if counted)
-        return -axis if sign < 0 else axis
+        return -axis if float(self._flexed[n - 1] @ axis) < 0 else axis
 
     def _add_direction(self, confirmed: int, depth: float, d: np.ndarray, counted: bool) -> None:
-        previous = self._scatter[-1] if self._scatter else 0  # as sum() starts
-        self._scatter.append(previous + depth * np.outer(d, d))
+        # Running sums, as sum() adds: the scatter of every swing, the counted reps' tilts.
+        scatter = self._scatter[-1] if self._scatter else 0
+        flexed = self._flexed[-1] if self._flexed else 0
+        self._scatter.append(scatter + depth * np.outer(d, d))
+        self._flexed.append(flexed + depth * d if counted else flexed + 0.0 * d)
+        self._confirmed.append(confirmed)
         self.directions.append((confirmed, depth, d, counted))
 
     def _excursion(self, start: int, c: _Candidate) -> np.ndarray:

@@ -19,10 +19,10 @@ quiet side of a shift counts most. Sway is measured over the stance from the 2-D
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
-from scipy.optimize import least_squares
 from scipy.signal import butter, sosfiltfilt
 
 LEAN_MIN_DEG = 1.5  # slow lean from two-legged standing that means weight on one leg
@@ -70,8 +70,13 @@ def lowpass(x: np.ndarray, cutoff_hz: float, rate_hz: float) -> np.ndarray:
     """Zero-phase 2nd-order Butterworth lowpass along axis 0 (short inputs pass through)."""
     if len(x) < 16:
         return np.asarray(x, dtype=np.float64).copy()
-    sos = butter(2, min(cutoff_hz, 0.45 * rate_hz), fs=rate_hz, output="sos")
+    sos = _butter(min(cutoff_hz, 0.45 * rate_hz), rate_hz)
     return sosfiltfilt(sos, x, axis=0, padlen=min(len(x) - 1, 3 * int(rate_hz)))
+
+
+@lru_cache(maxsize=32)
+def _butter(cutoff_hz: float, rate_hz: float) -> np.ndarray:
+    return butter(2, cutoff_hz, fs=rate_hz, output="sos")
 
 
 def _moving_std(x: np.ndarray, n: int) -> np.ndarray:
@@ -110,10 +115,18 @@ def fit_ramp(
 ) -> tuple[float, float]:
     """Start and duration of a minimum-jerk ramp between 0 and ``size`` fitted to ``x``.
 
-    Weighted least squares (scipy's ``least_squares``), the weights ``1/sqrt(q² + (sway·p)²)``
-    following the ramp's progress ``p`` toward ``size``, refitted four times from several
-    durations; ``guess_s`` is about the ramp's midpoint.
+    Weighted least squares (scipy's ``least_squares``, with the model's own Jacobian),
+    the weights ``1/sqrt(q² + (sway·p)²)`` following the ramp's progress ``p`` toward
+    ``size``, refitted twice from two durations; ``guess_s`` is about the ramp's
+    midpoint.
     """
+    # Imported here: scipy.optimize takes most of a second to load, and only bouts need it.
+    from scipy.optimize import least_squares
+
+    # A shift takes over 0.15 s: a sample every 40 ms describes it (and fits faster).
+    every = max(1, int(0.04 / float(np.median(np.diff(t_s))))) if len(t_s) > 1 else 1
+    t_s, x = t_s[::every], x[::every]
+    sign = 1.0 if rising else -1.0
 
     def progress(p):
         s = min_jerk((t_s - p[0]) / p[1])
@@ -123,14 +136,19 @@ def fit_ramp(
         # Standing is at p[2]: the tilt estimate may not yet be back at zero after a stance.
         return (p[2] + (size - p[2]) * progress(p) - x) * weights
 
+    def jacobian(p, weights):
+        u = np.clip((t_s - p[0]) / p[1], 0.0, 1.0)
+        slope = 30.0 * u**2 * (1.0 - u) ** 2 * sign * (size - p[2]) / p[1]  # d/du, per p[1]
+        return np.column_stack([-slope, -slope * u, 1.0 - progress(p)]) * weights[:, None]
+
     best = None
     bounds = ([t_s[0] - 1.0, 0.15, -0.5 * size], [t_s[-1], 4.0, 0.5 * size])
-    for width_s in (0.3, 0.6, 1.0, 1.5, 2.0):
+    for width_s in (0.5, 1.5):
         start = np.clip(guess_s - 0.5 * width_s, bounds[0][0], t_s[-1] - 0.01)
         p = np.array([start, width_s, 0.0])
-        for _ in range(4):
+        for _ in range(2):
             weights = 1.0 / np.sqrt(QUIET_DEG**2 + (sway * progress(p)) ** 2)
-            fit = least_squares(residual, p, args=(weights,), bounds=bounds)
+            fit = least_squares(residual, p, jac=jacobian, args=(weights,), bounds=bounds)
             p = fit.x
         if best is None or fit.cost < best.cost:
             best = fit
