@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import tracker
 from tracker.cli import main, take_log_option
 
 
@@ -20,7 +21,7 @@ def test_a_simulated_bluetooth_recording_is_logged_step_by_step(tmp_path, capsys
     argv = ["record", "--simulate", "--speed", "50", "--duration", "2", "-o", str(out)]
     assert main([*argv, "--profile", "witmotion-bwt901ble5", "--log", str(log)]) == 0
     text = log.read_text()
-    assert "INFO tracker: tracker 0.1.0, python" in text and "bleak " in text
+    assert f"INFO tracker: tracker {tracker.__version__}, python" in text and "bleak " in text
     assert "profile witmotion-bwt901ble5" in text  # what the scan saw and matched
     assert "write 0000ffe9-0000-1000-8000-00805f9a34fb ff aa 03 09 00" in text  # 100 Hz
     assert "subscribe 0000ffe4" in text and "connected: WT901BLE" in text

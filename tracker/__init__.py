@@ -1,3 +1,3 @@
 """tracker: one thigh IMU as a physiotherapy instrument."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
