@@ -211,3 +211,23 @@ def test_any_motion_with_lost_packets_gives_the_same_results_in_any_pushes(data,
     index = np.flatnonzero(kept)
     block = ImuBlock(block.t_s[index], block.acc[index], block.gyr[index])
     assert run(block, sizes, exercise) == run(block, exercise=exercise)
+
+
+def test_a_hold_at_the_bottom_is_neither_the_way_down_nor_up_and_a_slow_rep_has_none():
+    held = simulate("holds", seed=4, hold_s=20.0)
+    reps = run(held.block)["reps"]
+    truth = held.truth.to_json()["reps"]
+    assert len(reps) == len(truth) == 3
+    for rep, true in zip(reps, truth, strict=True):
+        # The band near the bottom takes in the last and first few percent of the way
+        # down and up: a little over the scripted hold.
+        assert true["pause_s"] - 0.2 <= rep["pause_s"] <= true["pause_s"] + 1.5
+        assert rep["descent_s"] < 4.0 and rep["ascent_s"] < 4.0
+    # A slow, smooth mini-squat only slows through its bottom: all of it is moving.
+    slow = simulate("rehab-mini-squats", seed=12, tempo=4.5, sets=1, reps=3, sides="sensor")
+    reps = run(slow.block)["reps"]
+    truth = slow.truth.to_json()["reps"]
+    assert len(reps) == len(truth) == 3
+    for rep, true in zip(reps, truth, strict=True):
+        assert rep["pause_s"] == 0.0
+        assert 0.7 * true["descent_s"] <= rep["descent_s"] <= true["descent_s"] + 0.2

@@ -10,7 +10,10 @@ import numpy as np
 from tracker.programs import Step
 from tracker.types import Rep
 
-TEMPO_TOLERANCE = 0.9  # a descent under 90 % of the prescribed time gets the tempo cue
+# A descent under 75 % of the prescribed time gets the tempo cue. The measured descent
+# runs from leaving the level to the deepest point: a smooth start and arrival hide the
+# first and last few percent of a slow movement (a steady 3 s descent measures 2.5-3 s).
+TEMPO_TOLERANCE = 0.75
 TREND_DEG = 0.2  # wobble changing less than this over a set is steady
 
 

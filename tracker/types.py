@@ -94,8 +94,9 @@ class Rep:
 
     ``reported_s`` is the sample time at which the pipeline reported it, so the
     delay after the return to standing can be measured. ``pause_s`` is the time held at
-    the bottom (within 5 % of the depth, at least 1°); ``descent_s`` and ``ascent_s`` are
-    the way down to it and up from it.
+    the bottom (within 5 % of the depth, at least 1°, for 1 s or more and three quarters of the
+    time moving to and from it; else 0); ``descent_s`` and ``ascent_s`` are the way down to it
+    and up from it (to and from the deepest point when there was no hold).
     """
 
     index: int

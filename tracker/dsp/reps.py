@@ -44,6 +44,7 @@ class RepConfig:
     stop_fraction_of_peak: float = 0.1  # ... this fraction of the rep's fastest: stopped
     rest_s: float = 1.0  # stopped this long anywhere on the way up: the rep ended
     restart_deg: float = 1.0  # rising this much from the lowest point: the next rep began
+    shake_average_s: float = 0.4  # a rep's peak speed: inclination averaged over this long
     end_margin_deg: float = 0.5  # within this of the level set off from: home
     confirm_s: float = 0.3  # look past the end for extension before reporting
     stride_lookback_s: float = 1.2  # look before the start for extension
@@ -58,6 +59,8 @@ class RepConfig:
     walking_gap_s: float = 1.0  # a swing starting this soon after another ...
     walking_s: float = 3.0  # ... with two strides in this long before it: a stride too
     set_gap_s: float = 12.0  # a longer pause between reps starts a new set
+    hold_s: float = 1.0  # this long near the bottom is a hold, apart from the way down and up,
+    hold_fraction: float = 0.75  # ... if also this fraction of the time moving to and from it
     max_down_s: float = 240.0  # still down after this long: no rep (the history must reach)
     shape_pad_s: float = 1.0  # angular speed taken this far either side of a rep
     smooth_cutoff_hz: float = 6.0  # angular speed lowpass before SPARC and LDLJ
@@ -274,12 +277,15 @@ class RepDetector:
         return end + 1
 
     def _peak_speed(self, first: int, last: int) -> float:
-        """Fastest the inclination changed (deg/s, over 0.1 s) between two samples."""
+        """Fastest the inclination changed (deg/s, over 0.1 s) between two samples, averaged
+        past a wobble's shake: the shake is far quicker than a slow rep, and a stop is
+        judged against the rep's own speed."""
         lag = self._n(0.1)
         incl = self.history.window("incl", first, last + 1)
         if len(incl) <= lag:
             return 0.0
-        return float(np.abs(incl[lag:] - incl[:-lag]).max()) * self.rate_hz / lag
+        steady = uniform_filter1d(incl, self._n(self.config.shake_average_s), mode="nearest")
+        return float(np.abs(steady[lag:] - steady[:-lag]).max()) * self.rate_hz / lag
 
     def _rests(self, slow: np.ndarray, pos: int) -> np.ndarray:
         """Run lengths of ``slow`` carried from the last examined sample (``pos`` on)."""
@@ -448,12 +454,21 @@ class RepDetector:
         return unit(moved - np.dot(moved, self.up_axis) * self.up_axis)
 
     def _at_bottom(self, start: int, c: _Candidate) -> tuple[float, float]:
-        """When the thigh arrived at the bottom and left it (within 5 % of the depth, at
-        least 1°): a hold or a pause there is neither the way down nor the way up."""
+        """When the thigh arrived at the bottom and left it. A hold there (within 5 % of
+        the depth, at least 1°, a second and three quarters of the time the way down and up
+        took) is neither the way down nor the way up; a smooth rep only slows through
+        its bottom, and that is part of both (else a slow rep would look fast)."""
+        cfg = self.config
         h = self.history
         incl = h.window("incl", start, c.end + 1)
         near = np.flatnonzero(incl >= c.bottom_deg - max(1.0, 0.05 * (c.bottom_deg - c.top_deg)))
-        return float(h.at("t", start + int(near[0]))), float(h.at("t", start + int(near[-1])))
+        arrived = float(h.at("t", start + int(near[0])))
+        left = float(h.at("t", start + int(near[-1])))
+        moving = (arrived - float(h.at("t", start))) + (float(h.at("t", c.end)) - left)
+        if left - arrived < max(cfg.hold_s, cfg.hold_fraction * moving):
+            bottom = float(h.at("t", c.bottom))
+            return bottom, bottom
+        return arrived, left
 
     def _shape(self, start: int, c: _Candidate, direction: np.ndarray) -> tuple[np.ndarray, float]:
         """Angular speed over the rep (smoothed) and the wobble (deg RMS)."""
