@@ -23,6 +23,7 @@ OPS = ("subscribe", "unsubscribe", "write", "read", "wait")
 ROLES = ("config", "start", "stop")
 TIMING_SOURCES = ("none", "clock", "counter")
 STAMP_POSITIONS = ("first", "last", "each")
+RANGE_MARGIN = 1.25  # a reading this far beyond the full scale is damage, not motion
 _VAR = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
@@ -118,6 +119,17 @@ class Quantity:
             row["xyz".index(ax[-1])] = -1.0 if ax.startswith("-") else 1.0
             rows.append(tuple(row))
         return tuple(rows)
+
+    def bound_si(self, chosen: float | None) -> float | None:
+        """Largest magnitude, in SI, the sensor can report at the ``chosen`` range: the
+        profile's ``limit`` for float encodings, else the range with a quarter more for
+        calibration offsets; None when the encoding itself bounds it (a fixed integer scale).
+        """
+        if self.limit is not None:
+            return self.limit * self.si
+        if self.default_range is None:
+            return None
+        return self.range(chosen).value * self.range_si * RANGE_MARGIN
 
     def range(self, value: float | None) -> Range:
         """The range option for ``value`` (the default when None)."""
