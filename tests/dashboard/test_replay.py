@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import pytest_asyncio
 
@@ -10,7 +11,8 @@ from tracker.dashboard.model import Workout
 from tracker.dashboard.player import ReplayPlayer
 from tracker.pipeline import Pipeline
 from tracker.programs import get_program
-from tracker.sources.replay import load_replay
+from tracker.sources.replay import ReplayData, load_replay
+from tracker.types import ImuBlock
 
 from .helpers import PROGRAM, Screenshots, live_app, replay_app, sim
 
@@ -107,6 +109,34 @@ def test_jumps_land_just_before_the_next_rep_set_and_bout():
     assert player.pipeline.all_reps[0].start_s == pytest.approx(reps[0])
     assert player.next_mark("set") is not None
     assert player.next_mark("bout") is None  # no balance in this recording
+
+
+def _silent_player(*silences_s: float) -> ReplayPlayer:
+    """Ten seconds of standing, a silence after each 2 s of it."""
+    t = np.arange(1000) / 100.0
+    for k, silence_s in enumerate(silences_s):
+        t[200 * (k + 1) :] += silence_s
+    block = ImuBlock.from_arrays(t, np.tile([0.0, 9.81, 0.0], (1000, 1)), np.zeros((1000, 3)))
+    program = get_program("hip-rehab", extra_dirs=[])
+    return ReplayPlayer(ReplayData("still.csv", block), Pipeline, lambda: Workout(program))
+
+
+def test_playback_runs_through_a_short_silence_and_passes_a_long_one():
+    """At 1x each tick moved the position on from the last sample by one tick's time, so
+    playback stopped for good at the first silence longer than a tick (50 ms)."""
+    player = _silent_player(2.0, 1e9)
+    assert len(list(player.index())) <= 10, "a silence of 30 years is one step of reading"
+    player.seek(player.data.start_s)
+    ticks = 0
+    while player.position_s < 4.0:  # up to the 2 s silence, through it in 2 s of ticks
+        list(player.play_for(0.05))
+        ticks += 1
+    assert 3.9 / 0.05 <= ticks <= 4.1 / 0.05 + 1
+    while not player.finished and ticks < 1000:  # the long one is passed over at once
+        list(player.play_for(0.05))
+        ticks += 1
+    assert player.finished and ticks < 250
+    assert player.pipeline.summary()["gaps"] == 2
 
 
 async def test_replay_keys():

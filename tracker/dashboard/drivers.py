@@ -205,8 +205,7 @@ class ReplayDriver:
         while not self._stopped:
             now = self.clock()
             if self.player.playing and not self.player.finished:
-                target = self.player.position_s + (now - last) * self.player.speed
-                self._play_to(target)
+                self._play(now - last)
             last = now
             if self.player.finished and not self._over_sent:
                 self._over_sent = True
@@ -218,8 +217,8 @@ class ReplayDriver:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tick_s)
 
-    def _play_to(self, target_s: float) -> None:
-        for item in self.player.advance_to(target_s):
+    def _play(self, elapsed_s: float) -> None:
+        for item in self.player.play_for(elapsed_s):
             if isinstance(item, list):
                 for e in item:
                     self._post(e)
