@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -361,10 +360,7 @@ def load_profile_text(toml_text: str, origin: str, *, user: bool = False) -> Fir
 
     ``origin`` is a file path, or where the text came from (a recording header).
     """
-    try:
-        data = tomllib.loads(toml_text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"not valid TOML: {exc}", path=origin) from None
+    data = datafiles.parse_toml(toml_text, origin, ProfileError)
     from tracker.profile_schema import build_profile
 
     return build_profile(data, toml_text, origin, user)
