@@ -17,6 +17,7 @@ import numpy as np
 from tracker import __version__
 from tracker.errors import InputError, RecordingError
 from tracker.interchange import CsvRecording, input_error_for, read_csv
+from tracker.recording_meta import describe_event, event_problem, meta_problem
 from tracker.types import ImuBlock, RawPacket
 
 MAGIC = b"TRACKER-RECORDING\n"
@@ -517,8 +518,9 @@ def _parse(path: str, data: bytes) -> Recording:
         raise InputError("the recording's header is damaged or missing; cannot read it", path=path)
     header = _check_header(found[1], path)
     records: list[tuple[str, object]] = []
-    corrupt = damaged_bytes = cut_bytes = 0
+    corrupt = damaged_bytes = cut_bytes = events = 0
     ignored: dict[str, int] = {}
+    wrong: list[str] = []  # events holding a value of the wrong type
     pos = found[2]
     while pos < len(data):
         found = _record_at(data, pos)
@@ -535,7 +537,11 @@ def _parse(path: str, data: bytes) -> Recording:
             damaged_bytes += nxt[0] - pos
             pos, found = nxt
         kind, obj, pos = found
-        if kind in ("S", "P", "E"):
+        if kind == "E" and (problem := event_problem(obj)):
+            events += 1
+            wrong.append(f"{describe_event(events, obj)}: {problem}")
+        elif kind in ("S", "P", "E"):
+            events += kind == "E"
             records.append((kind, obj))
         else:
             ignored[kind] = ignored.get(kind, 0) + 1
@@ -550,6 +556,8 @@ def _parse(path: str, data: bytes) -> Recording:
             f"skipped {corrupt} damaged stretch(es) of {damaged_bytes} bytes "
             "that failed their checksum"
         )
+    if wrong:
+        warnings.append(f"skipped {len(wrong)} event(s) with a value of the wrong type: {wrong[0]}")
     if ignored:
         kinds = ", ".join(f"{n} '{k}'" for k, n in sorted(ignored.items()))
         warnings.append(f"ignored records this version does not read: {kinds}")
@@ -573,4 +581,7 @@ def _check_header(header: dict, path: str) -> dict:
             f"reads up to {SCHEMA_VERSION}): upgrade tracker to read it",
             path=path,
         )
+    meta = header.get("meta")
+    if isinstance(meta, dict) and (problem := meta_problem(meta)):
+        raise InputError(f"the recording's header: {problem}", path=path)
     return header

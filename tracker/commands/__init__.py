@@ -1,1 +1,17 @@
 """Command-line verbs, one module each."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+
+def depth_deg(text: str) -> float:
+    """``--min-depth``: degrees of thigh inclination, above 0 and at most 180."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= 180):
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 180 degrees, not {text}")
+    return value

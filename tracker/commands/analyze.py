@@ -7,6 +7,7 @@ import math
 import sys
 from dataclasses import replace
 
+from tracker.commands import depth_deg
 from tracker.csv_stream import csv_blocks
 from tracker.recording import is_own_format
 from tracker.types import EXERCISES
@@ -27,7 +28,7 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--min-depth",
-        type=float,
+        type=depth_deg,
         default=10.0,
         metavar="DEG",
         help="smallest thigh inclination that counts as a rep (default 10)",
@@ -36,8 +37,11 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def analyze(path, exercise: str = "auto", min_depth_deg: float = 10.0) -> dict:
-    """Run the pipeline over a whole recording; return the contract's summary."""
+def analyze(path, exercise: str = "auto", min_depth_deg: float = 10.0, warnings=None) -> dict:
+    """Run the pipeline over a whole recording; return the contract's summary.
+
+    ``warnings``, a list, gets what reading the recording skipped (damage, a cut-off end).
+    """
     # Imported here, not at the top: `tracker --help` builds every command's parser,
     # and scipy takes a second to load.
     from tracker.pipeline import Pipeline, PipelineConfig
@@ -48,7 +52,10 @@ def analyze(path, exercise: str = "auto", min_depth_deg: float = 10.0) -> dict:
     if is_own_format(path):
         from tracker.sources.replay import load_replay, replay_into  # (asyncio: not for a CSV)
 
-        replay_into(pipeline, load_replay(path))
+        data = load_replay(path)
+        replay_into(pipeline, data)
+        if warnings is not None:
+            warnings += data.warnings
     else:  # a CSV: a long one is parsed by a second process while the pipeline runs
         for block in csv_blocks(path):
             pipeline.push(block)
@@ -57,7 +64,10 @@ def analyze(path, exercise: str = "auto", min_depth_deg: float = 10.0) -> dict:
 
 
 def run(args) -> int:
-    summary = analyze(args.path, args.exercise, args.min_depth)
+    skipped: list[str] = []
+    summary = analyze(args.path, args.exercise, args.min_depth, skipped)
+    for warning in skipped:
+        print(f"tracker: warning: {args.path}: {warning}", file=sys.stderr)
     if args.json:
         json.dump(_finite(summary), sys.stdout, indent=1)
         sys.stdout.write("\n")

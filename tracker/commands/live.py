@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tracker.commands import depth_deg
 from tracker.errors import DeviceError, InputError, RecordingError, TrackerError
 from tracker.programs import LEGS, get_program, load_programs, user_dir
 
@@ -36,7 +37,7 @@ def register(subparsers) -> None:
     p.add_argument("--db", help="the history database (default: the per-user data folder)")
     p.add_argument("--bell", action="store_true", help="ring the terminal bell on each rep")
     p.add_argument(
-        "--min-depth", type=float, default=10.0, metavar="DEG", help="smallest rep (default 10)"
+        "--min-depth", type=depth_deg, default=10.0, metavar="DEG", help="smallest rep (default 10)"
     )
     sim = p.add_argument_group("simulated sensor (with --simulate)")
     sim.add_argument(
