@@ -206,3 +206,16 @@ async def test_a_view_arriving_while_a_screen_is_taken_down_is_skipped(tmp_path)
         app.post_message(AssessTick(app.view))
         await pilot.pause()
         assert app.is_running and app.screen is screen  # nothing raised, still there
+
+
+async def test_a_persons_words_in_the_patient_table_are_never_read_as_markup(tmp_path):
+    """Notes with "[/x]" in them raised MarkupError when the patient table was drawn."""
+    db = tmp_path / "h.sqlite3"
+    with History.open(db) as h:
+        h.add_patient("P-1", age_band="70-74", notes="knee [/left] [b")
+    app = assess_app(db, "--simulate", protocols=protocol_dir(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#patients")
+        assert str(table.get_row_at(0)[-1]) == "knee [/left] [b"
+        assert app.is_running

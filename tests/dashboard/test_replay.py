@@ -139,6 +139,23 @@ def test_playback_runs_through_a_short_silence_and_passes_a_long_one():
     assert player.pipeline.summary()["gaps"] == 2
 
 
+async def test_a_programs_words_are_shown_as_written_never_read_as_markup(tmp_path):
+    """A cue with "[/one]" crashed the help screen (MarkupError), and the program exited 0."""
+    program = tmp_path / "odd.toml"
+    odd = PROGRAM.replace("Stand on one leg.", "Stand [bold on [/one] leg [$x] $y")
+    program.write_text(odd.replace('name = "One leg"', 'name = "One [red leg"'))
+    app = replay_app("recordings/rehab-mini-squats.trk", start=82.0, playing=False, program=program)
+    shots = Screenshots(app)
+    async with app.run_test(size=(80, 24), message_hook=shots.hook) as pilot:
+        await shots.until(lambda s: bool(s.views))
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = "\n".join(w.render().plain for w in app.screen.query("Static"))
+        assert "One [red leg: Stand [bold on [/one] leg [$x] $y" in text
+        await pilot.press("escape", "q")
+    assert app.return_code in (0, None)
+
+
 async def test_replay_keys():
     app = replay_app("recordings/squat-workout.trk", speed=1.0, start=10.0, playing=False)
     shots = Screenshots(app)
@@ -159,3 +176,16 @@ async def test_replay_keys():
         await pilot.press("space")
         await shots.until(lambda s: s.views[-1].replay.playing)
         await pilot.press("q")
+
+
+def test_screens_that_failed_are_not_a_success(monkeypatch, capsys):
+    """Textual prints the traceback of a screen that raised and sets return_code 1; the
+    command exited 0 regardless."""
+    from tracker.cli import main
+    from tracker.dashboard.app import TrackerApp
+
+    def crash(app, *args, **kwargs):
+        app._return_code = 1
+
+    monkeypatch.setattr(TrackerApp, "run", crash)
+    assert main(["replay", "recordings/balance.trk"]) == 1

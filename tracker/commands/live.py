@@ -208,6 +208,8 @@ def run(args) -> int:
         return 0
     app = build(args)
     app.run()
+    if app.return_code:  # the screens failed (Textual printed why): not a success
+        return app.return_code
     over = app.over
     if over is not None and over.recording:
         print(f"Recorded to {over.recording}")

@@ -26,7 +26,7 @@ def condition_row(c: dict) -> tuple:
         counted += f" +{c['practice']}p"
     sway = (c.get("sway_best") or {}).get("sway_rms_deg")
     return (
-        c["condition"],
+        Text(c["condition"]),  # from a protocol file: never read as markup
         counted,
         f"{num(c['best'], nd)} {unit}",
         f"{num(c['mean'], nd)} {unit}",
