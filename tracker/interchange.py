@@ -348,7 +348,8 @@ def write_csv(path, block: ImuBlock, comments: Iterable[str] = ()) -> None:
     ----------
     path : str or Path
         Destination, replaced whole: the file is written beside it and renamed,
-        so a failure leaves no half-written CSV.
+        so a failure leaves no half-written CSV. A device or a pipe (``/dev/null``, a
+        FIFO) is written to as it is.
     block : ImuBlock
         The samples.
     comments : iterable of str
@@ -363,7 +364,17 @@ def write_csv(path, block: ImuBlock, comments: Iterable[str] = ()) -> None:
         When the file cannot be written (no such directory, permission, disk full).
     """
     _check_writable(block)
-    path = Path(path)
+    named = Path(path)
+    path = Path(os.path.realpath(named))  # a symbolic link stays one, to the new file
+    if path.exists() and not path.is_file():  # a device or a pipe: a rename would replace it
+        try:
+            with open(path, "w", encoding="utf-8", newline="\n") as f:
+                _write(f, block, comments)
+        except OSError as exc:
+            raise RecordingError(
+                f"could not write the CSV ({exc.strerror or exc})", path=str(named)
+            ) from None
+        return
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8", newline="\n") as f:
@@ -372,7 +383,7 @@ def write_csv(path, block: ImuBlock, comments: Iterable[str] = ()) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise RecordingError(
-            f"could not write the CSV ({exc.strerror or exc}); nothing was written", path=str(path)
+            f"could not write the CSV ({exc.strerror or exc}); nothing was written", path=str(named)
         ) from None
 
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
+import subprocess
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -161,3 +166,50 @@ def test_min_depth_must_be_a_finite_angle(capsys):
         with pytest.raises(SystemExit) as stop:
             main(["analyze", "recordings/balance.trk", "--min-depth", bad])
         assert stop.value.code == 2 and "--min-depth" in _one_line(capsys)
+
+
+# -- where the output goes ----------------------------------------------------------
+
+
+def test_export_to_a_pipe_or_a_device_writes_into_it(tmp_path, capsys):
+    """The CSV was written beside the target and renamed over it: a FIFO, or /dev/null
+    when run as root, became a regular file."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert main(["export", "recordings/balance.trk", "-o", str(fifo)]) == 0
+    reader.join(10)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode), "still a pipe"
+    assert got and got[0].count(b"\n") > 5000
+    real = tmp_path / "real.csv"
+    real.write_text("old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    assert main(["export", "recordings/balance.trk", "-o", str(link)]) == 0
+    assert link.is_symlink() and real.read_text().count("\n") > 5000
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["analyze", "recordings/balance.trk"],
+        ["analyze", "recordings/balance.trk", "--json"],
+        ["export", "recordings/balance.trk", "-o", "-"],
+        ["decode", "witmotion-bwt901ble5", "55 51" + " 00" * 17 + " a6", "--json"],
+    ],
+    ids=["analyze", "analyze-json", "export", "decode"],
+)
+def test_a_full_stdout_is_one_line_and_exit_1(argv):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "tracker.cli", *argv],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert done.stderr == "tracker: could not write the output: No space left on device\n"
