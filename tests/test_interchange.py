@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import builtins
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -351,3 +353,19 @@ def test_unreadable_file_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "open", refuse)
     with pytest.raises(InputError, match=r"locked\.csv: cannot be read \(permission denied\)"):
         read_csv(path)
+
+
+def test_a_header_of_200000_columns_is_checked_in_linear_time(tmp_path):
+    """Each column was looked up in the whole header (names.index): 40,000 extra columns
+    took 25 s and 200,000 never finished. The subprocess's limit catches a hang, not speed."""
+    n = 200_000
+    path = tmp_path / "wide.csv"
+    extra = ",".join(f"c{i}" for i in range(n))
+    ones = ",".join(["1"] * n)
+    rows = [f"{k / 100},0,9.8,0,0,0,0,{ones}" for k in range(3)]
+    path.write_text("\n".join([f"t,ax,ay,az,gx,gy,gz,{extra}", *rows]) + "\n")
+    code = f"from tracker.interchange import read_csv; print(len(read_csv({str(path)!r}).block))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert done.stdout.strip() == "3"

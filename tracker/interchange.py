@@ -183,11 +183,13 @@ def _check_header(line: str, path: str, lineno: int) -> list[str]:
         raise InputError(
             f"no header line: the data starts here; add {HEADER!r} above it", path=path, line=lineno
         )
+    seen: set[str] = set()  # (names.index per column was quadratic: 200,000 never ended)
     for i, name in enumerate(names):
         if not name:
             raise InputError(f"column {i + 1} of the header has no name", path=path, line=lineno)
-        if names.index(name) != i:
+        if name in seen:
             raise InputError(f"column {name!r} appears twice in the header", path=path, line=lineno)
+        seen.add(name)
     missing = [c for c in COLUMNS if c not in names]
     if missing or tuple(names[: len(COLUMNS)]) != COLUMNS:
         found = ",".join(names[: len(COLUMNS) + 1])
