@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+import tempfile
 
 import numpy as np
 import pytest
@@ -17,7 +18,8 @@ METAWEAR_GYR = "13:05:3e:43:ff:7f:00:80"  # test_gyro_bmi160.py, ±500 deg/s (co
 
 
 def run(capsys, *args) -> tuple[int, str, str]:
-    status = main(["decode", *args, "--profiles-dir", "/nonexistent"])
+    empty = tempfile.mkdtemp()  # not the person's own profiles
+    status = main(["decode", *args, "--profiles-dir", empty])
     out = capsys.readouterr()
     return status, out.out, out.err
 

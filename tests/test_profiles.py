@@ -235,8 +235,8 @@ def test_core_modules_import_neither_bleak_nor_textual():
 # ------------------------------------------------------------------------ CLI
 
 
-def test_cli_profiles_json_lists_name_device_file(capsys):
-    assert main(["profiles", "--json", "--profiles-dir", "/nonexistent"]) == 0
+def test_cli_profiles_json_lists_name_device_file(capsys, tmp_path):
+    assert main(["profiles", "--json", "--profiles-dir", str(tmp_path)]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["name"] for r in rows] == SHIPPED
     for r in rows:

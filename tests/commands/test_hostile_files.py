@@ -213,3 +213,22 @@ def test_a_full_stdout_is_one_line_and_exit_1(argv):
         )
     assert done.returncode == 1
     assert done.stderr == "tracker: could not write the output: No space left on device\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["profiles", "--profiles-dir", "/nonexistent"],
+        ["decode", "nus-csv", "00", "--profiles-dir", "/nonexistent"],
+        ["scan", "--simulate", "--profiles-dir", "/nonexistent"],
+        ["assess", "protocols", "--protocols", "recordings/balance.trk"],
+        ["report", "1", "--protocols", "/nonexistent"],
+    ],
+)
+def test_a_folder_option_that_is_no_folder_is_a_usage_error(capsys, argv):
+    """A mistyped --profiles-dir was ignored without a word."""
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = _one_line(capsys)
+    assert "no such folder: /nonexistent" in err or "not a folder: recordings/balance.trk" in err

@@ -10,6 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 
+from tracker.commands import folder
 from tracker.errors import InputError, RecordingError
 
 SUBCOMMANDS = {
@@ -162,6 +163,7 @@ def _common(p) -> None:
     p.add_argument(
         "--protocols",
         action="append",
+        type=folder,
         default=argparse.SUPPRESS,
         metavar="DIR",
         help="a folder of the clinic's protocol files (repeatable)",

@@ -6,6 +6,7 @@ import asyncio
 import sys
 import time
 
+from tracker.commands import folder
 from tracker.errors import DeviceError, InputError
 from tracker.sources import SourceStatus
 
@@ -46,7 +47,7 @@ def register(subparsers) -> None:
         metavar="S",
         help="seconds between status lines when not on a terminal (5)",
     )
-    p.add_argument("--profiles-dir", metavar="DIR", help="a folder of extra profiles")
+    p.add_argument("--profiles-dir", type=folder, metavar="DIR", help="a folder of extra profiles")
     sim = p.add_argument_group("simulation (no radio)")
     sim.add_argument(
         "--simulate",
