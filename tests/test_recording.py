@@ -92,6 +92,7 @@ def test_everything_written_reads_back_in_order(tmp_path):
     assert kinds == [k for k, _ in written]
     assert _same(ImuBlock.concat(rec.sample_blocks()), ImuBlock.concat([_samples(0, 5030)]))
     assert max(len(b) for b in rec.sample_blocks()) <= recording.MAX_SAMPLES_PER_RECORD
+    assert max(b.t_s[-1] - b.t_s[0] for b in rec.sample_blocks()) < recording.RECORD_SPAN_S
     assert rec.packets() == [obj for k, obj in written if k == "P"]
     assert rec.events() == [obj for k, obj in written if k == "E"]
     h = rec.header
@@ -458,3 +459,18 @@ def test_random_damage_never_escapes_or_invents_data(small, edits):
     assert all(p == RawPacket(0.05, b"\xa5\x5aS\x00") for p in rec.packets())
     assert all(e == {"t_s": 0.07, "kind": "note", "text": "x"} for e in rec.events())
     assert all(isinstance(w, str) and "\n" not in w for w in rec.warnings)
+
+
+def test_one_damaged_byte_costs_a_second_of_samples_at_most(tmp_path):
+    """A file written at once (as `tracker simulate` writes) held 4096-sample records:
+    one flipped byte cost 41 s at 100 Hz."""
+    path = tmp_path / "at-once.trk"
+    with RecordingWriter(path, source={"kind": "simulated"}) as w:
+        w.write_samples(_samples(0, 10_000))  # 100 s at 100 Hz, in one call
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    rec = Recording.open(path)
+    kept = ImuBlock.concat(rec.sample_blocks())
+    assert rec.corrupt_records == 1
+    assert 10_000 - len(kept) <= 100
