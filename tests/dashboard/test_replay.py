@@ -43,7 +43,7 @@ async def live_recording(tmp_path_factory):
 
     program.write_text(PROGRAM, encoding="utf-8")
     out = folder / "live.trk"
-    app = live_app(sim("rehab-mini-squats", 2, **MINI), program, out, speed=25.0, drop_at=50.0)
+    app = live_app(sim("rehab-mini-squats", 2, **MINI), program, out, drop_at=50.0)
     shots = Screenshots(app)
     async with app.run_test(size=(80, 24), message_hook=shots.hook) as pilot:
         await shots.until(lambda s: len(s.kinds("rep")) >= 2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,8 +91,11 @@ def save_session_to_history(
     return f"Added to the history as session {session_id} ({history.path})."
 
 
-def _simulated_source(session, speed: float, drop_at_s: float | None):
-    """The simulator through the BLE stack when it exists, else streamed directly."""
+def _simulated_source(session, speed: float | None, drop_at_s: float | None):
+    """The simulator through the BLE stack when it exists, else streamed directly.
+
+    ``speed`` None: on a virtual clock, as fast as the session takes the samples (tests).
+    """
     try:
         from tracker.sources.ble import simulated_ble_source
     except ImportError:
@@ -111,10 +115,13 @@ async def _ble_source(device: str | None, profile: str | None):
     return await find_source(device=device, profile=profile)
 
 
-def build(args, session=None):
+def build(args, session=None, *, virtual_clock: bool = False):
     """The app for ``args`` (separate from ``run`` so tests can drive it headless).
 
-    ``session`` (a ``SimSession``) replaces the one ``--simulate`` would make.
+    ``session`` (a ``SimSession``) replaces the one ``--simulate`` would make. With
+    ``virtual_clock`` the simulated sensor runs on simulated time, as fast as the
+    session takes its notifications, and they are pushed in batches of a quarter second
+    of the stream: the same views every run, whatever the machine's speed or load (tests).
     """
     from tracker.dashboard.app import TrackerApp
     from tracker.dashboard.drivers import LiveDriver
@@ -140,7 +147,7 @@ def build(args, session=None):
         meta["simulation"] = {"kind": session.kind, "seed": seed, "options": options}
 
         async def open_source():
-            return _simulated_source(session, args.speed, args.drop_at)
+            return _simulated_source(session, None if virtual_clock else args.speed, args.drop_at)
     else:
         painful = args.painful_side or "right"
         sensor = args.sensor_leg or painful
@@ -171,7 +178,13 @@ def build(args, session=None):
 
     workout = Workout(program, painful_leg=painful, sensor_leg=sensor, simulated=args.simulate)
     driver = LiveDriver(
-        open_source, workout, Pipeline(config), open_writer=open_writer, on_end=on_end
+        open_source,
+        workout,
+        Pipeline(config),
+        open_writer=open_writer,
+        on_end=on_end,
+        batch_s=0.25 if virtual_clock else 0.05,
+        clock=None if virtual_clock else time.monotonic,
     )
     return TrackerApp(driver, bell=args.bell)
 
