@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +31,9 @@ PROFILE_TOML = 'name = "test-sensor"\n[scale]\nacc = 0.00059\n'
 def _samples(start: int, n: int) -> ImuBlock:
     """Samples whose values follow from their index, so any sample can be checked."""
     i = np.arange(start, start + n, dtype=np.float64)
-    acc = np.column_stack([i, -i, 9.81 + i / 7])
-    gyr = np.column_stack([i / 3, np.sin(i), -i / 11])
+    k = i % 8000  # within any IMU's range
+    acc = np.column_stack([k / 8, -k / 8, 9.81 + i / 7e5])
+    gyr = np.column_stack([k / 300, np.sin(i), -i / 1e5])
     return ImuBlock.from_arrays(i / 100, acc, gyr)
 
 
@@ -150,7 +152,11 @@ def test_v1_file_from_the_repository_still_reads():
     assert rec.header["schema_version"] == 1 and rec.warnings == []
     assert rec.profile_name == "test-sensor" and rec.profile_toml == PROFILE_TOML
     assert [k for k, _ in rec.records()] == ["S", "P", "E", "S"]
-    assert _same(ImuBlock.concat(rec.sample_blocks()), _samples(0, 20))
+    i = np.arange(20, dtype=np.float64)  # as _samples made them when the file was written
+    acc = np.column_stack([i, -i, 9.81 + i / 7])
+    gyr = np.column_stack([i / 3, np.sin(i), -i / 11])
+    written = ImuBlock.from_arrays(i / 100, acc, gyr)
+    assert _same(ImuBlock.concat(rec.sample_blocks()), written)
     assert rec.packets() == [RawPacket(0.105, bytes(range(20)), "ffe4")]
     assert rec.events() == [{"t_s": 0.1, "kind": "gap", "lost": 1}]
 
@@ -451,12 +457,13 @@ def test_random_damage_never_escapes_or_invents_data(small, edits):
         except TrackerError as err:
             assert "\n" not in err.one_line()
             return
+        blocks, packets = rec.sample_blocks(), rec.packets()  # read while the file is there
     written = _samples(0, 9)
-    for block in rec.sample_blocks():
+    for block in blocks:
         index = np.rint(block.t_s * 100).astype(int)
         assert ((index >= 0) & (index < 9)).all()
         assert _same(block, ImuBlock(written.t_s[index], written.acc[index], written.gyr[index]))
-    assert all(p == RawPacket(0.05, b"\xa5\x5aS\x00") for p in rec.packets())
+    assert all(p == RawPacket(0.05, b"\xa5\x5aS\x00") for p in packets)
     assert all(e == {"t_s": 0.07, "kind": "note", "text": "x"} for e in rec.events())
     assert all(isinstance(w, str) and "\n" not in w for w in rec.warnings)
 
@@ -474,3 +481,34 @@ def test_one_damaged_byte_costs_a_second_of_samples_at_most(tmp_path):
     kept = ImuBlock.concat(rec.sample_blocks())
     assert rec.corrupt_records == 1
     assert 10_000 - len(kept) <= 100
+
+
+def _peak_while(read) -> int:
+    """Peak traced allocation (bytes) while ``read()`` runs."""
+    tracemalloc.start()
+    try:
+        read()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_reading_holds_a_piece_however_long_the_recording(tmp_path):
+    """Recording.open read the whole file and kept every record: a 10-hour recording took
+    564 MB to analyse. Opening and reading now hold a piece of it at a time."""
+    peaks = []
+    for n in (30_000, 120_000):
+        path = tmp_path / f"{n}.trk"
+        with RecordingWriter(path, source={"kind": "simulated"}) as w:
+            for start in range(0, n, 5_000):
+                w.write_samples(_samples(start, 5_000))
+            w.write_packet(RawPacket(1.0, b"\x01\x02", "ffe4"))
+        assert path.stat().st_size > n * 56
+
+        def read(path=path, n=n):
+            rec = Recording.open(path)
+            assert sum(len(obj) for kind, obj in rec.records() if kind == "S") == n
+
+        peaks.append(_peak_while(read))
+    assert peaks[1] < 1.3 * peaks[0] + 500_000, peaks  # four times the file, same memory
+    assert peaks[1] < 4_000_000  # the longer file is 6.7 MB

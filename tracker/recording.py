@@ -18,7 +18,7 @@ import numpy as np
 from tracker import __version__
 from tracker.errors import InputError, RecordingError
 from tracker.interchange import CsvRecording, input_error_for, read_csv
-from tracker.recording_meta import describe_event, event_problem, meta_problem
+from tracker.recording_meta import meta_problem
 from tracker.types import ImuBlock, RawPacket
 
 MAGIC = b"TRACKER-RECORDING\n"
@@ -349,8 +349,11 @@ def _fsync_directory(path: Path) -> None:
 class Recording:
     """A recording read back: its header and its valid records, damage skipped and counted.
 
-    Use ``Recording.open(path)``. Packets ('P' records) are returned as they were
-    received; replay decodes them with the stored profile (``profile_toml``).
+    Use ``Recording.open(path)``: it reads the file once, piece by piece, for the
+    warnings and the events; ``records()`` reads it again, piece by piece, so a
+    recording of any length is read in the same little memory. Packets ('P' records)
+    are returned as they were received; replay decodes them with the stored profile
+    (``profile_toml``).
 
     Attributes
     ----------
@@ -368,15 +371,19 @@ class Recording:
         record that validates.
     warnings : list of str
         One line each, for a person: what was dropped or skipped.
+    counts : dict
+        Valid records by type (``S``, ``P``, ``E``).
     """
 
-    def __init__(self, path, header, records, *, truncated=False, corrupt_records=0, warnings=()):
+    def __init__(self, path, header, *, start: int, size: int, scan, events, counts):
         self.path = str(path)
         self.header = header
-        self._records = records
-        self.truncated = truncated
-        self.corrupt_records = corrupt_records
-        self.warnings = list(warnings)
+        self._start, self._size = start, size  # what a reading covers: the bytes seen at open
+        self.truncated = bool(scan.cut_bytes)
+        self.corrupt_records = scan.corrupt
+        self.warnings = scan.warnings()
+        self._events = events
+        self.counts = counts
         profile = header.get("profile")
         profile = profile if isinstance(profile, dict) else {}
         self.profile_name = _str_or_none(profile.get("name"))
@@ -384,7 +391,7 @@ class Recording:
 
     @classmethod
     def open(cls, path) -> Recording:
-        """Read a recording, skipping damage it can survive.
+        """Read a recording's header, and scan the rest for damage and events.
 
         Raises
         ------
@@ -392,11 +399,19 @@ class Recording:
             Naming the file: unreadable, not a recording, a damaged header, or a
             newer schema version than this tracker reads.
         """
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise input_error_for(exc, path) from None
-        return _parse(str(path), data)
+        from tracker.recording_scan import Scan
+
+        path = str(path)
+        with _open_file(path) as f:
+            size = os.fstat(f.fileno()).st_size
+            header, start = _read_header(f, size, path)
+            scan = Scan(f, size, start, _HEAD, _CRC)
+            events, counts = [], {"S": 0, "P": 0, "E": 0}
+            for kind, obj in scan:
+                counts[kind] += 1
+                if kind == "E":
+                    events.append(obj)
+        return cls(path, header, start=start, size=size, scan=scan, events=events, counts=counts)
 
     @property
     def source(self) -> dict:
@@ -415,18 +430,43 @@ class Recording:
         return self.meta
 
     def records(self) -> Iterator[tuple[str, object]]:
-        """Every valid record after the header, in file order:
+        """Every valid record after the header, in file order, read as it is needed:
         ``('S', ImuBlock)``, ``('P', RawPacket)`` or ``('E', dict)``."""
-        yield from self._records
+        from tracker.recording_scan import Scan
+
+        with _open_file(self.path) as f:
+            yield from Scan(f, self._size, self._start, _HEAD, _CRC)
 
     def sample_blocks(self) -> list[ImuBlock]:
-        return [obj for kind, obj in self._records if kind == "S"]
+        return [obj for kind, obj in self.records() if kind == "S"]
 
     def packets(self) -> list[RawPacket]:
-        return [obj for kind, obj in self._records if kind == "P"]
+        return [obj for kind, obj in self.records() if kind == "P"]
 
     def events(self) -> list[dict]:
-        return [obj for kind, obj in self._records if kind == "E"]
+        return list(self._events)
+
+
+def _open_file(path: str):
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise input_error_for(exc, path) from None
+
+
+def _read_header(f, size: int, path: str) -> tuple[dict, int]:
+    """The checked header record and where the records after it start."""
+    from tracker.recording_scan import Window, record_at
+
+    start = f.read(len(MAGIC))
+    if start != MAGIC:
+        if start and MAGIC.startswith(start):
+            raise InputError("the recording was cut off before its header was written", path=path)
+        raise InputError("not a tracker recording (no 'TRACKER-RECORDING' first line)", path=path)
+    found = record_at(Window(f, size), len(MAGIC), _HEAD, _CRC)
+    if found is None or found[0] != "H":
+        raise InputError("the recording's header is damaged or missing; cannot read it", path=path)
+    return _check_header(found[1], path), found[2]
 
 
 def open_any(path) -> Recording | CsvRecording:
@@ -446,141 +486,6 @@ def is_own_format(path) -> bool:
 
 def _str_or_none(value) -> str | None:
     return value if isinstance(value, str) else None
-
-
-class _Damaged(ValueError):
-    """A record whose checksum passed but whose content does not parse."""
-
-
-def _record_at(data: bytes, pos: int):
-    """(type, decoded object, next position) of a valid record at ``pos``, else None."""
-    if pos + _OVERHEAD > len(data):
-        return None
-    sync, rtype, length = _HEAD.unpack_from(data, pos)
-    end = pos + _HEAD.size + length
-    if sync != SYNC or not rtype.isupper() or end + _CRC.size > len(data):
-        return None
-    view = memoryview(data)
-    if zlib.crc32(view[pos + 2 : end]) != _CRC.unpack_from(data, end)[0]:
-        return None
-    kind = rtype.decode("ascii")
-    try:
-        obj = _decode(kind, view[pos + _HEAD.size : end])
-    except (_Damaged, ValueError, RecursionError):
-        return None
-    return kind, obj, end + _CRC.size
-
-
-def _decode(kind: str, payload: memoryview):
-    if kind == "S":
-        if len(payload) < _COUNT.size:
-            raise _Damaged
-        (n,) = _COUNT.unpack_from(payload)
-        if len(payload) != _COUNT.size + n * _SAMPLE_BYTES:
-            raise _Damaged
-        values = np.frombuffer(payload, dtype="<f8", offset=_COUNT.size).astype(np.float64)
-        return ImuBlock(values[:n], values[n : 4 * n].reshape(n, 3), values[4 * n :].reshape(n, 3))
-    if kind == "P":
-        if len(payload) < _PACKET_HEAD.size:
-            raise _Damaged
-        t_rx_s, n_channel = _PACKET_HEAD.unpack_from(payload)
-        start = _PACKET_HEAD.size + n_channel
-        if start > len(payload):
-            raise _Damaged
-        channel = bytes(payload[_PACKET_HEAD.size : start]).decode("utf-8")
-        return RawPacket(t_rx_s, bytes(payload[start:]), channel)
-    if kind in ("E", "H"):
-        obj = json.loads(bytes(payload).decode("utf-8"))
-        if not isinstance(obj, dict):
-            raise _Damaged
-        if kind == "E" and not (isinstance(obj.get("kind"), str) and "t_s" in obj):
-            raise _Damaged
-        return obj
-    return None  # a type this version does not know: skipped
-
-
-def _next_valid(data: bytes, start: int):
-    """Position and content of the first valid record at or after ``start``, else None."""
-    pos = data.find(SYNC, start)
-    while pos != -1:
-        found = _record_at(data, pos)
-        if found is not None:
-            return pos, found
-        pos = data.find(SYNC, pos + 1)
-    return None
-
-
-def _cut_off(data: bytes, pos: int) -> bool:
-    """Whether the bytes from ``pos`` to the end are the start of a record, cut short."""
-    rest = data[pos : pos + _HEAD.size]
-    if not SYNC.startswith(rest[:2]) or (len(rest) > 2 and not rest[2:3].isupper()):
-        return False
-    if len(rest) < _HEAD.size:
-        return True
-    return pos + _OVERHEAD + _HEAD.unpack_from(rest)[2] > len(data)
-
-
-def _parse(path: str, data: bytes) -> Recording:
-    if not data.startswith(MAGIC):
-        if data and MAGIC.startswith(data):
-            raise InputError("the recording was cut off before its header was written", path=path)
-        raise InputError("not a tracker recording (no 'TRACKER-RECORDING' first line)", path=path)
-    found = _record_at(data, len(MAGIC))
-    if found is None or found[0] != "H":
-        raise InputError("the recording's header is damaged or missing; cannot read it", path=path)
-    header = _check_header(found[1], path)
-    records: list[tuple[str, object]] = []
-    corrupt = damaged_bytes = cut_bytes = events = 0
-    ignored: dict[str, int] = {}
-    wrong: list[str] = []  # events holding a value of the wrong type
-    pos = found[2]
-    while pos < len(data):
-        found = _record_at(data, pos)
-        if found is None:
-            nxt = _next_valid(data, pos + 1)
-            if nxt is None:
-                if _cut_off(data, pos):
-                    cut_bytes = len(data) - pos
-                else:
-                    corrupt += 1
-                    damaged_bytes += len(data) - pos
-                break
-            corrupt += 1
-            damaged_bytes += nxt[0] - pos
-            pos, found = nxt
-        kind, obj, pos = found
-        if kind == "E" and (problem := event_problem(obj)):
-            events += 1
-            wrong.append(f"{describe_event(events, obj)}: {problem}")
-        elif kind in ("S", "P", "E"):
-            events += kind == "E"
-            records.append((kind, obj))
-        else:
-            ignored[kind] = ignored.get(kind, 0) + 1
-    warnings = []
-    if cut_bytes:
-        warnings.append(
-            f"the last record is incomplete ({cut_bytes} bytes dropped): "
-            "the recording was cut off while being written"
-        )
-    if corrupt:
-        warnings.append(
-            f"skipped {corrupt} damaged stretch(es) of {damaged_bytes} bytes "
-            "that failed their checksum"
-        )
-    if wrong:
-        warnings.append(f"skipped {len(wrong)} event(s) with a value of the wrong type: {wrong[0]}")
-    if ignored:
-        kinds = ", ".join(f"{n} '{k}'" for k, n in sorted(ignored.items()))
-        warnings.append(f"ignored records this version does not read: {kinds}")
-    return Recording(
-        path,
-        header,
-        records,
-        truncated=bool(cut_bytes),
-        corrupt_records=corrupt,
-        warnings=warnings,
-    )
 
 
 def _check_header(header: dict, path: str) -> dict:

@@ -49,13 +49,14 @@ def analyze(path, exercise: str = "auto", min_depth_deg: float = 10.0, warnings=
     base = PipelineConfig()
     config = replace(base, exercise=exercise, reps=replace(base.reps, min_depth_deg=min_depth_deg))
     pipeline = Pipeline(config)
-    if is_own_format(path):
-        from tracker.sources.replay import load_replay, replay_into  # (asyncio: not for a CSV)
+    if is_own_format(path):  # read as it is pushed: memory stays flat however long
+        from tracker.recording import Recording
+        from tracker.sources.replay import stream_into  # (asyncio: not for a CSV)
 
-        data = load_replay(path)
-        replay_into(pipeline, data)
+        recording = Recording.open(path)
+        stream_into(pipeline, recording)
         if warnings is not None:
-            warnings += data.warnings
+            warnings += recording.warnings
     else:  # a CSV: a long one is parsed by a second process while the pipeline runs
         for block in csv_blocks(path):
             pipeline.push(block)
