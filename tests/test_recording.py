@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import tracemalloc
 from pathlib import Path
 
@@ -162,6 +163,55 @@ def test_v1_file_from_the_repository_still_reads():
 
 
 # -- durability ------------------------------------------------------------------------------
+def test_in_the_background_a_slow_disk_never_holds_up_the_caller(tmp_path, clock, monkeypatch):
+    """A live session's fsync ran on the event loop once a second: a slow disk stalled the
+    screen. With ``background`` the writer's own thread writes and fsyncs, in order."""
+    disk_free, synced_on = threading.Event(), []
+    real_fsync = os.fsync
+
+    def slow_fsync(fd):
+        synced_on.append(threading.current_thread())
+        disk_free.wait(30)  # the disk takes its time
+        real_fsync(fd)
+
+    path = tmp_path / "bg.trk"
+    w = RecordingWriter(path, source={"kind": "simulated"}, background=True)
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    w.write_samples(_samples(0, 50))
+    clock.now = 1.0
+    w.write_samples(_samples(50, 50))  # the interval is up: handed over, not waited for
+    clock.now = 2.0
+    assert w.flush_if_due()  # nor here
+    w.write_event("note", 1.5)
+    assert not disk_free.is_set() and w.samples_flushed < 100  # the disk has not finished
+    disk_free.set()
+    w.close()  # waits for the disk
+    assert synced_on and threading.main_thread() not in synced_on
+    assert w.samples_flushed == 100
+    rec = Recording.open(path)
+    assert _same(ImuBlock.concat(rec.sample_blocks()), _samples(0, 100))
+    assert [e["kind"] for e in rec.events()] == ["note"]
+
+
+def test_a_failure_in_the_background_is_raised_by_the_next_call(tmp_path, clock, monkeypatch):
+    path = tmp_path / "bg.trk"
+    w = RecordingWriter(path, source={"kind": "simulated"}, background=True)
+    w.write_samples(_samples(0, 50))
+    w.flush()
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    clock.now = 1.0
+    w.write_samples(_samples(50, 50))  # handed to the thread, which fails
+    with pytest.raises(RecordingError, match=r"No space left on device.*Kept .* 50 samples"):
+        w.flush()
+    with pytest.raises(RecordingError):
+        w.write_samples(_samples(100, 10))
+    w.close()
+
+
 def test_data_reaches_the_disk_once_the_interval_is_up(tmp_path, clock, monkeypatch):
     synced = []
     real_fsync = os.fsync

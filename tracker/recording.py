@@ -10,6 +10,7 @@ import struct
 import time
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,6 +95,10 @@ class RecordingWriter:
         A caller whose stream may stall calls ``flush_if_due()`` on a timer.
     private : bool
         Create the file readable by its owner only (mode 0o600).
+    background : bool
+        Write and fsync on a thread of the writer's own (in order), so a slow disk never
+        holds up the caller (an event loop drawing a screen). ``flush()`` and ``close()``
+        still wait; a failure there is raised by the next call.
 
     Raises
     ------
@@ -111,6 +116,7 @@ class RecordingWriter:
         meta: dict | None = None,
         flush_interval_s: float = 1.0,
         private: bool = False,
+        background: bool = False,
     ):
         self._path = Path(path)
         self._flush_interval_s = float(flush_interval_s)
@@ -158,6 +164,9 @@ class RecordingWriter:
             self._file.close()
             raise
         _fsync_directory(self._path)
+        self._disk = None  # the thread that writes and fsyncs, when in the background
+        if background:
+            self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recording")
 
     # -- what is written ---------------------------------------------------------
     @property
@@ -221,26 +230,16 @@ class RecordingWriter:
 
     # -- durability ----------------------------------------------------------------
     def flush(self) -> None:
-        """Hand everything buffered to the OS and fsync it."""
-        self._check_open()
-        self._emit_samples()
-        self._write_buffer()
-        try:
-            os.fsync(self._file.fileno())
-        except OSError as exc:
-            raise self._fail(exc) from None
-        self._samples_flushed += self._buffered_samples
-        self._packets_flushed += self._buffered_packets
-        self._buffered_samples = self._buffered_packets = 0
-        self._flushed_t_s = self._last_t_s
-        self._last_flush = _monotonic()
+        """Hand everything buffered to the OS and fsync it (waiting for the disk)."""
+        self._hand_over(sync=True, wait=True)
 
     def flush_if_due(self) -> bool:
-        """Flush if ``flush_interval_s`` has passed since the last flush; True if it did."""
+        """Flush if ``flush_interval_s`` has passed since the last flush; True if it did
+        (in the background: handed to the writer's thread, not waited for)."""
         self._check_open()
         if _monotonic() - self._last_flush < self._flush_interval_s:
             return False
-        self.flush()
+        self._hand_over(sync=True, wait=False)
         return True
 
     def close(self) -> None:
@@ -252,6 +251,8 @@ class RecordingWriter:
                 self.flush()
         finally:
             self._closed = True
+            if getattr(self, "_disk", None) is not None:
+                self._disk.shutdown(wait=True)
             self._file.close()
 
     def __enter__(self) -> RecordingWriter:
@@ -269,10 +270,52 @@ class RecordingWriter:
 
     def _after_write(self) -> None:
         if _monotonic() - self._last_flush >= self._flush_interval_s:
-            self.flush()
+            self._hand_over(sync=True, wait=False)
         elif len(self._buffer) >= _WRITE_THROUGH_BYTES:
-            self._emit_samples()
-            self._write_buffer()
+            self._hand_over(sync=False, wait=False)
+
+    def _hand_over(self, *, sync: bool, wait: bool) -> None:
+        """What is buffered to the disk, and fsynced if ``sync``: at once, or on the
+        writer's thread (waited for if ``wait``)."""
+        self._check_open()
+        self._emit_samples()
+        data = bytes(self._buffer)
+        counts = (self._buffered_samples, self._buffered_packets, self._last_t_s)
+        self._buffer.clear()
+        if sync:
+            self._buffered_samples = self._buffered_packets = 0
+            self._last_flush = _monotonic()
+        disk = getattr(self, "_disk", None)
+        if disk is None:
+            self._to_disk(data, sync, counts)
+            return
+        done = disk.submit(self._to_disk, data, sync, counts)
+        if wait:
+            done.result()  # raises the RecordingError of a failure
+
+    def _to_disk(self, data: bytes, sync: bool, counts) -> None:
+        """Write ``data`` and, if ``sync``, fsync; then count what is durable."""
+        if self._failed is not None:
+            raise self._failed
+        complete_size = self._size  # the data hold whole records only
+        view = memoryview(data)
+        try:
+            while view:
+                n = self._file.write(view)
+                view = view[n:]
+                self._size += n
+        except OSError as exc:
+            raise self._fail(exc, complete_size) from None
+        if not sync:
+            return
+        try:
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            raise self._fail(exc) from None
+        samples, packets, last_t_s = counts
+        self._samples_flushed += samples
+        self._packets_flushed += packets
+        self._flushed_t_s = last_t_s
 
     def _emit_samples(self) -> None:
         """Pending blocks become 'S' records of at most MAX_SAMPLES_PER_RECORD samples and
@@ -294,18 +337,6 @@ class RecordingWriter:
             )
             self._buffer += _record(b"S", payload)
         self._buffered_samples += len(block)
-
-    def _write_buffer(self) -> None:
-        complete_size = self._size  # the buffer holds whole records only
-        view = memoryview(bytes(self._buffer))
-        self._buffer.clear()
-        try:
-            while view:
-                n = self._file.write(view)
-                view = view[n:]
-                self._size += n
-        except OSError as exc:
-            raise self._fail(exc, complete_size) from None
 
     def _fail(self, exc: OSError, complete_size: int | None = None) -> RecordingError:
         """Cut a partly written record off the file and remember the failure."""

@@ -210,6 +210,7 @@ def open_recording(path: Path, source, meta: dict):
         profile_toml=getattr(profile, "text", None),
         meta={**meta, **stream},
         private=True,
+        background=True,  # the event loop draws the screen: a slow disk must not stall it
     )
 
 
