@@ -65,6 +65,9 @@ async def test_counts_reps_sets_and_sides(tmp_path, program_file):
     assert stored["summary"]["reps"] == app.over.summary["reps"]
     assert stored["summary"]["coach"]["sets_done"] == len(shots.kinds("set"))
     assert app.over.history.startswith("Added to the history as session 1")
+    # the simulated sensor kept no copy of the notifications it sent (an hour: 85 MB)
+    peripheral = app.driver.runner.source.peripheral
+    assert len(peripheral.sent) == len(peripheral.encoded) == 0
 
 
 async def test_tempo_cue_on_screen(tmp_path, program_file):

@@ -102,7 +102,8 @@ def _simulated_source(session, speed: float | None, drop_at_s: float | None):
         from tracker.sources.simulated import SimulatedSource
 
         return SimulatedSource(session, speed=speed, drop_at_s=drop_at_s)
-    return simulated_ble_source(session, speed=speed, drop_at_s=drop_at_s)
+    # keep=0: the simulated sensor keeps no copy of what it sent (memory stays flat)
+    return simulated_ble_source(session, speed=speed, drop_at_s=drop_at_s, keep=0)
 
 
 async def _ble_source(device: str | None, profile: str | None):

@@ -96,8 +96,8 @@ async def open_source(args):
     rate = args.rate or profile.default_hz
     profile.settings(rate, args.acc_range, args.gyr_range)  # refuse what it does not offer
     session = simulate(args.simulate, seed=args.seed, rate_hz=rate)
-    source = simulated_ble_source(
-        session, profile=profile, speed=args.speed, drop_at_s=args.drop_at
+    source = simulated_ble_source(  # keep=0: no copy of what was sent (memory stays flat)
+        session, profile=profile, speed=args.speed, drop_at_s=args.drop_at, keep=0
     )
     source.simulation = {"kind": args.simulate, "seed": args.seed, "speed": args.speed}
     return source
