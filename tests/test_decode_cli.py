@@ -100,3 +100,18 @@ def test_unknown_profile_and_range(capsys):
     assert status == 2 and err.startswith("tracker: unknown firmware profile 'thingy'")
     status, _, err = run(capsys, "mbientlab-metamotion", "00", "--acc-range", "3")
     assert status == 2 and "choose from 2, 4, 8, 16" in err and err.count("\n") == 1
+
+
+def test_a_flipped_bit_in_a_polar_frame_is_an_error_of_that_frame_not_a_traceback(capsys):
+    """Acc and gyr frames with one bit flipped in the second acc frame's time stamp (it
+    paired nothing and raised IndexError)."""
+    frames = [
+        "02bb20b96300000000813300e1ffe803022300" + "00" * 26,
+        "05bb20b9630000000080bc00a2ff2f00022300" + "00" * 26,
+        "02a7e7fc8c00000000813300e1ffe803022300" + "00" * 26,
+        "05a7e7fccc0000000080bc00a2ff2f00022300" + "00" * 26,
+    ]
+    status, out, err = run(capsys, "polar-verity-sense", *frames, "--json")
+    assert status == 0 and err == ""
+    body = json.loads(out)
+    assert all(abs(v) < 8 * G * 1.25 for s in body["samples"] for v in s["acc_m_s2"])
