@@ -61,7 +61,7 @@ def _damage(packets: list[RawPacket], harms, rng_bytes: bytes) -> list[RawPacket
             out[i] = RawPacket(p.t_rx_s, payload[: amount % max(1, len(payload))], p.channel)
         elif kind == "extend":
             out[i] = RawPacket(p.t_rx_s, payload + rng_bytes[: 1 + amount % 16], p.channel)
-        elif kind == "flip":
+        elif kind == "flip" and payload:
             bit = amount % (8 * len(payload))
             flipped = bytearray(payload)
             flipped[bit // 8] ^= 1 << (bit % 8)

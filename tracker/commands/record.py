@@ -121,7 +121,6 @@ def open_writer(path, source):
         profile_toml=source.profile.text,
         meta=source.meta,
         private=True,
-        background=True,  # on the event loop: a slow disk must not stall the stream
     )
 
 
