@@ -29,13 +29,43 @@ def _table(blocks) -> np.ndarray:
     return np.column_stack([block.t_s, block.acc, block.gyr])
 
 
+# How each accepted variant is read: parsed by the child to the end, handed back by it at
+# its first piece (CRLF line ends), or read by this process from the start (CR line ends
+# alone, extra columns).
+BY_CHILD = {"plain", "bom", "trailing_blank_lines", "trailing_spaces_line", "blank_lines_between"}
+BY_CHILD |= {"spaces_around_fields", "exponents_and_signs"}
+HANDED_BACK = {"crlf", "bom_crlf"}
+IN_PROCESS = {"cr", "numeric_extras", "text_extras", "text_extras_cr", "nan_in_extra"}
+
+
+def test_every_accepted_variant_has_its_path():
+    assert set(ACCEPTED) == BY_CHILD | HANDED_BACK | IN_PROCESS
+
+
 @pytest.mark.parametrize("case", ACCEPTED)
-def test_accepted_variants_stream_the_same_samples(tmp_path, small_pieces, case):
+def test_accepted_variants_stream_the_same_samples(tmp_path, small_pieces, monkeypatch, case):
+    """The same samples as ``read_csv``, by the path the variant takes, asserted (a case
+    that never reached the child compared the reader with itself)."""
     lines, newline, bom = ACCEPTED[case]
     path = _write(tmp_path / "ok.csv", lines, newline, bom)
     rec = read_csv(path)
     expected = np.column_stack([rec.block.t_s, rec.block.acc, rec.block.gyr])
+    by_child = []
+    parsed_by_child = csv_stream._parsed_by_child
+
+    def watched(*args):
+        for table in parsed_by_child(*args):
+            by_child.append(0 if table is None else len(table))
+            yield table
+
+    monkeypatch.setattr(csv_stream, "_parsed_by_child", watched)
     assert (_bits(_table(csv_stream.csv_blocks(path))) == _bits(expected)).all()
+    if case in BY_CHILD:
+        assert sum(by_child) == len(expected) and by_child[-1] > 0
+    elif case in HANDED_BACK:
+        assert by_child == [0]
+    else:
+        assert by_child == []
 
 
 @pytest.mark.parametrize("newline", NEWLINES, ids=list(NEWLINES))

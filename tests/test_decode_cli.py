@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+import tempfile
 
 import numpy as np
 import pytest
@@ -17,7 +18,8 @@ METAWEAR_GYR = "13:05:3e:43:ff:7f:00:80"  # test_gyro_bmi160.py, ±500 deg/s (co
 
 
 def run(capsys, *args) -> tuple[int, str, str]:
-    status = main(["decode", *args, "--profiles-dir", "/nonexistent"])
+    empty = tempfile.mkdtemp()  # not the person's own profiles
+    status = main(["decode", *args, "--profiles-dir", empty])
     out = capsys.readouterr()
     return status, out.out, out.err
 
@@ -106,3 +108,18 @@ def test_bytes_not_quoted_as_one_argument_are_refused_in_one_line(capsys):
     assert status == 2 and out == "" and err.count("\n") == 1
     assert "quote a notification's bytes as one argument" in err
     assert "tracker decode witmotion-bwt901ble5 '55 61 00 00 ...'" in err
+
+
+def test_a_flipped_bit_in_a_polar_frame_is_an_error_of_that_frame_not_a_traceback(capsys):
+    """Acc and gyr frames with one bit flipped in the second acc frame's time stamp (it
+    paired nothing and raised IndexError)."""
+    frames = [
+        "02bb20b96300000000813300e1ffe803022300" + "00" * 26,
+        "05bb20b9630000000080bc00a2ff2f00022300" + "00" * 26,
+        "02a7e7fc8c00000000813300e1ffe803022300" + "00" * 26,
+        "05a7e7fccc0000000080bc00a2ff2f00022300" + "00" * 26,
+    ]
+    status, out, err = run(capsys, "polar-verity-sense", *frames, "--json")
+    assert status == 0 and err == ""
+    body = json.loads(out)
+    assert all(abs(v) < 8 * G * 1.25 for s in body["samples"] for v in s["acc_m_s2"])

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import builtins
 import re
+import subprocess
+import sys
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -165,7 +168,7 @@ FAST |= {"spaces_around_fields", "numeric_extras", "text_extras", "exponents_and
 def test_accepted_variants_give_the_same_samples(tmp_path, monkeypatch, case):
     lines, newline, bom = ACCEPTED[case]
     if case in FAST:
-        monkeypatch.setattr(interchange, "_slow_parse", None)  # calling it would fail
+        monkeypatch.setattr(interchange.CsvSource, "_slow", None)  # calling it would fail
     rec = read_csv(_write(tmp_path / "ok.csv", lines, newline, bom))
     assert (_bits(_table(rec)) == _bits(EXPECTED)).all()
     header = next(line for line in lines if "ax" in line)
@@ -207,10 +210,24 @@ def test_fast_and_line_by_line_parsers_agree(tmp_path, n, layout, seed):
     path = _write(tmp_path / "v.csv", lines, layout["newline"], layout["bom"])
     rec = read_csv(path)
     assert (_bits(_table(rec)) == _bits(data)).all()
-    n_fields = len((HEADER + layout["extras"]).split(","))
-    with interchange._open_text(str(path), interchange._sniff_encoding(str(path))) as f:
-        slow = interchange._slow_parse(f, str(path), n_fields, header_line=2)
+    slow = np.concatenate([_table_of(b) for b in _LineByLine.of(path).blocks(piece_chars=50)])
     assert (_bits(slow) == _bits(data)).all()
+
+
+class _LineByLine(interchange.CsvSource):
+    """The reader with numpy's parser left out: every piece goes line by line."""
+
+    def _fast(self, lines, state):
+        return None
+
+    @classmethod
+    def of(cls, path):
+        s = interchange.open_csv(path)
+        return cls(s.path, s.comments, s.extra_columns, s.encoding, s.header_line)
+
+
+def _table_of(block) -> np.ndarray:
+    return np.column_stack([block.t_s, block.acc, block.gyr])
 
 
 # -- refused -------------------------------------------------------------------------------
@@ -284,6 +301,28 @@ def test_malformed_file_names_the_file_and_line(tmp_path, case, newline):
     assert err.exit_status == 2 and "\n" not in err.one_line()
 
 
+@pytest.mark.parametrize("newline", NEWLINES, ids=list(NEWLINES))
+def test_read_a_line_at_a_time_every_file_gives_the_same_samples_and_refusals(
+    tmp_path, monkeypatch, newline
+):
+    """The reader takes a file piece by piece: cut after every line, nothing changes."""
+    for case, (lines, _, bom) in ACCEPTED.items():
+        path = _write(tmp_path / f"{case}.csv", lines, NEWLINES[newline], bom)
+        whole = _table(read_csv(path))
+        monkeypatch.setattr(interchange, "PIECE_CHARS", 1)
+        assert (_bits(_table(read_csv(path))) == _bits(whole)).all(), case
+        monkeypatch.undo()
+    for case in MALFORMED:
+        path = write_malformed(tmp_path, case, newline)
+        with pytest.raises(InputError) as whole:
+            read_csv(path)
+        monkeypatch.setattr(interchange, "PIECE_CHARS", 1)
+        with pytest.raises(InputError) as pieces:
+            read_csv(path)
+        monkeypatch.undo()
+        assert str(pieces.value) == str(whole.value), case
+
+
 def test_a_bad_value_deep_in_a_long_file_is_located(tmp_path):
     n = 20_000
     rows = [_row(t=f"{i / 100:.2f}") for i in range(n)]
@@ -351,3 +390,37 @@ def test_unreadable_file_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "open", refuse)
     with pytest.raises(InputError, match=r"locked\.csv: cannot be read \(permission denied\)"):
         read_csv(path)
+
+
+def test_a_header_of_200000_columns_is_checked_in_linear_time(tmp_path):
+    """Each column was looked up in the whole header (names.index): 40,000 extra columns
+    took 25 s and 200,000 never finished. The subprocess's limit catches a hang, not speed."""
+    n = 200_000
+    path = tmp_path / "wide.csv"
+    extra = ",".join(f"c{i}" for i in range(n))
+    ones = ",".join(["1"] * n)
+    rows = [f"{k / 100},0,9.8,0,0,0,0,{ones}" for k in range(3)]
+    path.write_text("\n".join([f"t,ax,ay,az,gx,gy,gz,{extra}", *rows]) + "\n")
+    code = f"from tracker.interchange import read_csv; print(len(read_csv({str(path)!r}).block))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert done.stdout.strip() == "3"
+
+
+def test_reading_holds_a_piece_however_long_the_file(tmp_path, monkeypatch):
+    """read_csv parsed the whole file at once (a 10-hour CSV took 374 MB to analyse);
+    ``open_csv(path).blocks()`` holds a piece of it at a time."""
+    monkeypatch.setattr(interchange, "PIECE_CHARS", 1 << 16)
+    peaks = []
+    for n in (20_000, 80_000):
+        rows = [_row(t=f"{i / 100:.2f}") for i in range(n)]
+        path = _write(tmp_path / f"{n}.csv", ["# a", HEADER, *rows])
+        tracemalloc.start()
+        try:
+            assert sum(len(b) for b in interchange.open_csv(path).blocks()) == n
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert peaks[1] < 1.3 * peaks[0] + 200_000, peaks  # four times the file, same memory
+    assert peaks[1] < 2_000_000  # the longer file is 4 MB of text, 4.5 MB as float64

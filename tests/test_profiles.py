@@ -127,12 +127,13 @@ def test_a_user_copy_replaces_the_shipped_profile(tmp_path):
     assert get_profile("witmotion-bwt901ble5", []).default_hz == 100
 
 
-def test_two_files_with_one_name_in_a_folder_is_an_error(tmp_path):
+def test_of_two_files_with_one_name_in_a_folder_the_second_is_skipped(tmp_path, capsys):
     (tmp_path / "a.toml").write_text(WITMOTION)
     (tmp_path / "b.toml").write_text(WITMOTION)
-    with pytest.raises(ProfileError) as err:
-        load_profiles([tmp_path])
-    assert str(tmp_path / "b.toml") in str(err.value) and "name" in str(err.value)
+    found = load_profiles([tmp_path])
+    assert found["witmotion-bwt901ble5"].file == str(tmp_path / "a.toml")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(tmp_path / "b.toml") in err and "already used" in err
 
 
 def test_profile_text_from_a_recording_names_its_origin():
@@ -234,8 +235,8 @@ def test_core_modules_import_neither_bleak_nor_textual():
 # ------------------------------------------------------------------------ CLI
 
 
-def test_cli_profiles_json_lists_name_device_file(capsys):
-    assert main(["profiles", "--json", "--profiles-dir", "/nonexistent"]) == 0
+def test_cli_profiles_json_lists_name_device_file(capsys, tmp_path):
+    assert main(["profiles", "--json", "--profiles-dir", str(tmp_path)]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["name"] for r in rows] == SHIPPED
     for r in rows:
@@ -278,6 +279,7 @@ def test_cli_reports_a_broken_user_profile_in_one_line(tmp_path, capsys):
     (tmp_path / "bad.toml").write_text(
         WITMOTION.replace('data = "0000ffe4-0000-1000-8000-00805f9a34fb"', 'data = "ffe4"')
     )
-    assert main(["profiles", "--profiles-dir", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
+    assert main(["profiles", "--profiles-dir", str(tmp_path)]) == 0  # named, skipped
+    out, err = capsys.readouterr()
     assert err.count("\n") == 1 and "bad.toml: gatt.data:" in err and "Traceback" not in err
+    assert "witmotion-bwt901ble5" in out

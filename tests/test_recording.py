@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +32,9 @@ PROFILE_TOML = 'name = "test-sensor"\n[scale]\nacc = 0.00059\n'
 def _samples(start: int, n: int) -> ImuBlock:
     """Samples whose values follow from their index, so any sample can be checked."""
     i = np.arange(start, start + n, dtype=np.float64)
-    acc = np.column_stack([i, -i, 9.81 + i / 7])
-    gyr = np.column_stack([i / 3, np.sin(i), -i / 11])
+    k = i % 8000  # within any IMU's range
+    acc = np.column_stack([k / 8, -k / 8, 9.81 + i / 7e5])
+    gyr = np.column_stack([k / 300, np.sin(i), -i / 1e5])
     return ImuBlock.from_arrays(i / 100, acc, gyr)
 
 
@@ -92,6 +95,7 @@ def test_everything_written_reads_back_in_order(tmp_path):
     assert kinds == [k for k, _ in written]
     assert _same(ImuBlock.concat(rec.sample_blocks()), ImuBlock.concat([_samples(0, 5030)]))
     assert max(len(b) for b in rec.sample_blocks()) <= recording.MAX_SAMPLES_PER_RECORD
+    assert max(b.t_s[-1] - b.t_s[0] for b in rec.sample_blocks()) < recording.RECORD_SPAN_S
     assert rec.packets() == [obj for k, obj in written if k == "P"]
     assert rec.events() == [obj for k, obj in written if k == "E"]
     h = rec.header
@@ -149,12 +153,65 @@ def test_v1_file_from_the_repository_still_reads():
     assert rec.header["schema_version"] == 1 and rec.warnings == []
     assert rec.profile_name == "test-sensor" and rec.profile_toml == PROFILE_TOML
     assert [k for k, _ in rec.records()] == ["S", "P", "E", "S"]
-    assert _same(ImuBlock.concat(rec.sample_blocks()), _samples(0, 20))
+    i = np.arange(20, dtype=np.float64)  # as _samples made them when the file was written
+    acc = np.column_stack([i, -i, 9.81 + i / 7])
+    gyr = np.column_stack([i / 3, np.sin(i), -i / 11])
+    written = ImuBlock.from_arrays(i / 100, acc, gyr)
+    assert _same(ImuBlock.concat(rec.sample_blocks()), written)
     assert rec.packets() == [RawPacket(0.105, bytes(range(20)), "ffe4")]
     assert rec.events() == [{"t_s": 0.1, "kind": "gap", "lost": 1}]
 
 
 # -- durability ------------------------------------------------------------------------------
+def test_in_the_background_a_slow_disk_never_holds_up_the_caller(tmp_path, clock, monkeypatch):
+    """A live session's fsync ran on the event loop once a second: a slow disk stalled the
+    screen. With ``background`` the writer's own thread writes and fsyncs, in order."""
+    disk_free, synced_on = threading.Event(), []
+    real_fsync = os.fsync
+
+    def slow_fsync(fd):
+        synced_on.append(threading.current_thread())
+        disk_free.wait(30)  # the disk takes its time
+        real_fsync(fd)
+
+    path = tmp_path / "bg.trk"
+    w = RecordingWriter(path, source={"kind": "simulated"}, background=True)
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    w.write_samples(_samples(0, 50))
+    clock.now = 1.0
+    w.write_samples(_samples(50, 50))  # the interval is up: handed over, not waited for
+    clock.now = 2.0
+    assert w.flush_if_due()  # nor here
+    w.write_event("note", 1.5)
+    assert not disk_free.is_set() and w.samples_flushed < 100  # the disk has not finished
+    disk_free.set()
+    w.close()  # waits for the disk
+    assert synced_on and threading.main_thread() not in synced_on
+    assert w.samples_flushed == 100
+    rec = Recording.open(path)
+    assert _same(ImuBlock.concat(rec.sample_blocks()), _samples(0, 100))
+    assert [e["kind"] for e in rec.events()] == ["note"]
+
+
+def test_a_failure_in_the_background_is_raised_by_the_next_call(tmp_path, clock, monkeypatch):
+    path = tmp_path / "bg.trk"
+    w = RecordingWriter(path, source={"kind": "simulated"}, background=True)
+    w.write_samples(_samples(0, 50))
+    w.flush()
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    clock.now = 1.0
+    w.write_samples(_samples(50, 50))  # handed to the thread, which fails
+    with pytest.raises(RecordingError, match=r"No space left on device.*Kept .* 50 samples"):
+        w.flush()
+    with pytest.raises(RecordingError):
+        w.write_samples(_samples(100, 10))
+    w.close()
+
+
 def test_data_reaches_the_disk_once_the_interval_is_up(tmp_path, clock, monkeypatch):
     synced = []
     real_fsync = os.fsync
@@ -450,11 +507,58 @@ def test_random_damage_never_escapes_or_invents_data(small, edits):
         except TrackerError as err:
             assert "\n" not in err.one_line()
             return
+        blocks, packets = rec.sample_blocks(), rec.packets()  # read while the file is there
     written = _samples(0, 9)
-    for block in rec.sample_blocks():
+    for block in blocks:
         index = np.rint(block.t_s * 100).astype(int)
         assert ((index >= 0) & (index < 9)).all()
         assert _same(block, ImuBlock(written.t_s[index], written.acc[index], written.gyr[index]))
-    assert all(p == RawPacket(0.05, b"\xa5\x5aS\x00") for p in rec.packets())
+    assert all(p == RawPacket(0.05, b"\xa5\x5aS\x00") for p in packets)
     assert all(e == {"t_s": 0.07, "kind": "note", "text": "x"} for e in rec.events())
     assert all(isinstance(w, str) and "\n" not in w for w in rec.warnings)
+
+
+def test_one_damaged_byte_costs_a_second_of_samples_at_most(tmp_path):
+    """A file written at once (as `tracker simulate` writes) held 4096-sample records:
+    one flipped byte cost 41 s at 100 Hz."""
+    path = tmp_path / "at-once.trk"
+    with RecordingWriter(path, source={"kind": "simulated"}) as w:
+        w.write_samples(_samples(0, 10_000))  # 100 s at 100 Hz, in one call
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    rec = Recording.open(path)
+    kept = ImuBlock.concat(rec.sample_blocks())
+    assert rec.corrupt_records == 1
+    assert 10_000 - len(kept) <= 100
+
+
+def _peak_while(read) -> int:
+    """Peak traced allocation (bytes) while ``read()`` runs."""
+    tracemalloc.start()
+    try:
+        read()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_reading_holds_a_piece_however_long_the_recording(tmp_path):
+    """Recording.open read the whole file and kept every record: a 10-hour recording took
+    564 MB to analyse. Opening and reading now hold a piece of it at a time."""
+    peaks = []
+    for n in (30_000, 120_000):
+        path = tmp_path / f"{n}.trk"
+        with RecordingWriter(path, source={"kind": "simulated"}) as w:
+            for start in range(0, n, 5_000):
+                w.write_samples(_samples(start, 5_000))
+            w.write_packet(RawPacket(1.0, b"\x01\x02", "ffe4"))
+        assert path.stat().st_size > n * 56
+
+        def read(path=path, n=n):
+            rec = Recording.open(path)
+            assert sum(len(obj) for kind, obj in rec.records() if kind == "S") == n
+
+        peaks.append(_peak_while(read))
+    assert peaks[1] < 1.3 * peaks[0] + 500_000, peaks  # four times the file, same memory
+    assert peaks[1] < 4_000_000  # the longer file is 6.7 MB

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import importlib.metadata
 import logging
+import os
 import platform
 import sys
 
@@ -126,15 +127,23 @@ def main(argv: list[str] | None = None) -> int:
         if log_path:
             handler = start_log(log_path)
             log.info("tracker %s", " ".join(argv))
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a full disk behind stdout shows here, not after main returned
+        return status
     except TrackerError as exc:
         log.info("ended with status %d: %s", exc.exit_status, exc.one_line())
         print(f"tracker: {exc.one_line()}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader left (| head): nothing more to say
+        _drop_stdout()
         return 0
+    except OSError as exc:  # writing the output failed (stdout on a full disk, /dev/full)
+        _drop_stdout()
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"tracker: could not write the output{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except Exception:
         log.exception("tracker %s failed", " ".join(argv))
         raise
@@ -142,6 +151,17 @@ def main(argv: list[str] | None = None) -> int:
         if handler is not None:
             logging.getLogger().removeHandler(handler)
             handler.close()
+
+
+def _drop_stdout() -> None:
+    """Send what is still buffered for the real stdout nowhere, so that Python's flush at
+    exit does not fail a second time with a traceback of its own."""
+    if sys.stdout is sys.__stdout__ and sys.stdout is not None:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
 
 
 if __name__ == "__main__":

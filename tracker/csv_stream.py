@@ -2,10 +2,12 @@
 
 Over an hour of data ``tracker analyze`` spends about as long parsing the CSV as
 running the pipeline; with a second core the two overlap. Only a file numpy's parser
-can take in pieces is streamed (UTF-8, LF line ends, the seven columns alone), on Linux
-with no other threads running; every piece passes the reader's checks before it is
-handed on, and at the first that does not, ``read_csv`` reads the file and names the
-problem.
+can take in pieces of bytes is streamed this way (UTF-8, LF line ends, the seven columns
+alone), on Linux with no other threads running; the child reads the file itself, piece
+by piece, and every piece passes the reader's checks before it is handed on. At the
+first that does not, the reader (``open_csv(path).blocks()``) takes over where it was
+and names the problem. Either way the file is never held whole: memory stays flat
+however long it is.
 """
 
 from __future__ import annotations
@@ -20,14 +22,7 @@ from contextlib import closing, suppress
 
 import numpy as np
 
-from tracker.interchange import (
-    COLUMNS,
-    _open_text,
-    _read_preamble,
-    _valid,
-    loadtxt_or_none,
-    read_csv,
-)
+from tracker.interchange import COLUMNS, _valid, loadtxt_or_none, open_csv
 from tracker.types import ImuBlock
 
 STREAM_FROM_BYTES = 8_000_000  # below this a second process costs more than it saves
@@ -43,13 +38,13 @@ def csv_blocks(path) -> Iterator[ImuBlock]:
     is handed on.
     """
     path = str(path)
-    found = _data_bytes(path)
-    if found is None:
-        yield read_csv(path).block
+    source = open_csv(path)
+    start = _data_start(source)
+    if start is None:
+        yield from source.blocks()
         return
-    raw, start = found
     handed, last_t = 0, -np.inf
-    with closing(_parsed_by_child(raw, start)) as tables:
+    with closing(_parsed_by_child(path, start)) as tables:
         for table in tables:
             if table is None or not _valid(table) or table[0, 0] <= last_t:
                 break
@@ -58,12 +53,22 @@ def csv_blocks(path) -> Iterator[ImuBlock]:
         else:
             if handed:
                 return
-    whole = read_csv(path).block  # raises, naming the line
-    yield whole.slice(handed, len(whole))
+    yield from _after(source.blocks(), handed)  # raises, naming the line
 
 
-def _data_bytes(path: str) -> tuple[bytes, int] | None:
-    """The file's bytes and where its data lines start, if it can be streamed."""
+def _after(blocks: Iterator[ImuBlock], skip: int) -> Iterator[ImuBlock]:
+    """``blocks`` without their first ``skip`` samples (already handed on)."""
+    for block in blocks:
+        if skip >= len(block):
+            skip -= len(block)
+            continue
+        yield block.slice(skip, len(block))
+        skip = 0
+
+
+def _data_start(source) -> int | None:
+    """Where the data lines start in the file, if it is streamed by a child process."""
+    path = source.path
     try:
         if os.path.getsize(path) < STREAM_FROM_BYTES:
             return None
@@ -74,26 +79,18 @@ def _data_bytes(path: str) -> tuple[bytes, int] | None:
     forkable = sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) > 1
     if not forkable or threading.active_count() > 1:
         return None
+    if source.encoding != "utf-8-sig" or source.extra_columns:
+        return None  # UTF-16; extra columns: the reader checks their field counts
     with open(path, "rb") as f:
-        raw = f.read()
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
-        return None
-    with _open_text(path, "utf-8-sig") as f:
-        _comments, names, header_line = _read_preamble(f, path)
-    if len(names) != len(COLUMNS):
-        return None  # extra columns: the reader checks their field counts
-    start = 0
-    for _ in range(header_line):
-        start = raw.find(b"\n", start) + 1
-        if start == 0:
-            return None
-    if raw.find(b"\r", start) != -1:
-        return None
-    return raw, start
+        for _ in range(source.header_line):
+            if not f.readline().endswith(b"\n"):
+                return None
+        return f.tell()
 
 
-def _parsed_by_child(raw: bytes, start: int) -> Iterator[np.ndarray | None]:
-    """(n, 7) tables of consecutive pieces of ``raw[start:]``, None for one numpy refused."""
+def _parsed_by_child(path: str, start: int) -> Iterator[np.ndarray | None]:
+    """(n, 7) tables of consecutive pieces of the file from ``start``, None for one
+    numpy refused (or one with a CR: line ends the child does not take)."""
     read_end, write_end = os.pipe()
     import fcntl  # Linux only, as this path is
 
@@ -103,8 +100,9 @@ def _parsed_by_child(raw: bytes, start: int) -> Iterator[np.ndarray | None]:
     if pid == 0:  # the child: parse and hand over, then leave without the parent's cleanup
         os.close(read_end)
         try:
-            with os.fdopen(write_end, "wb") as out:
-                for piece in _pieces(raw, start):
+            with os.fdopen(write_end, "wb") as out, open(path, "rb") as f:
+                f.seek(start)
+                for piece in _pieces(f):
                     table = _loadtxt(piece)
                     if table is None:
                         out.write(np.int64(-1).tobytes())
@@ -130,16 +128,16 @@ def _parsed_by_child(raw: bytes, start: int) -> Iterator[np.ndarray | None]:
         os.waitpid(pid, 0)
 
 
-def _pieces(raw: bytes, start: int) -> Iterator[bytes]:
-    """``raw[start:]`` in pieces of about ``CHUNK_BYTES``, each ending at a line end."""
-    while start < len(raw):
-        end = raw.find(b"\n", start + CHUNK_BYTES) + 1 or len(raw)
-        piece = raw[start:end]
-        start = end
+def _pieces(f) -> Iterator[bytes]:
+    """The rest of ``f`` in pieces of about ``CHUNK_BYTES``, each ending at a line end."""
+    while piece := f.read(CHUNK_BYTES):
+        piece += f.readline()
         if piece.strip():
             yield piece
 
 
 def _loadtxt(piece: bytes) -> np.ndarray | None:
+    if b"\r" in piece:
+        return None
     table = loadtxt_or_none(io.BytesIO(piece))
     return table if table is not None and table.shape[1] == len(COLUMNS) else None

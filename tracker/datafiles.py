@@ -2,18 +2,66 @@
 
 Each kind is a folder shipped with tracker plus a person's own folder of the same name
 in their config folder (or the folders given), where a file of the same name replaces
-the shipped one, so an edited copy wins. Two files with one name in one folder are an
-error.
+the shipped one, so an edited copy wins. A file there that cannot be used (invalid, or
+a name another file of the folder has) is named in a warning and skipped: a file in a
+person's folder never stops the program. The three kinds share the TOML parsing and
+the rule for numbers here.
 """
 
 from __future__ import annotations
 
+import math
+import sys
+import tomllib
 from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
+from tracker.errors import InputError
+
 T = TypeVar("T")
+
+
+def parse_toml(text: str, origin: str, error: type[InputError] = InputError) -> dict:
+    """The TOML document ``text``; ``error`` (naming ``origin``) when it is not valid."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"not valid TOML: {exc}", path=origin) from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise error("not valid TOML: nested too deeply", path=origin) from None
+
+
+def number_problem(
+    value, *, lo: float = -math.inf, hi: float = math.inf, whole=False, allow_lo=True
+) -> str | None:
+    """Why ``value`` is not a number the files accept, or None: not text nor true/false,
+    a whole number where one is needed, finite, at least (or above) ``lo``, at most ``hi``.
+    """
+    ok_type = isinstance(value, int) if whole else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok_type:
+        return f"must be {'a whole number' if whole else 'a number'}, not {short_repr(value)}"
+    if not math.isfinite(value):
+        return f"must be a finite number, not {value!r}"
+    if not (lo <= value if allow_lo else lo < value) or value > hi:
+        bounds = [f"at least {lo:g}" if allow_lo else f"above {lo:g}"] if lo > -math.inf else []
+        bounds += [f"at most {hi:g}"] if hi < math.inf else []
+        return f"must be {' and '.join(bounds)}, not {value!r}"
+    return None
+
+
+def short_repr(value) -> str:
+    """A value for a message: the type of a list or table (it may be nested deep)."""
+    if isinstance(value, list | dict):
+        return f"a {'table' if isinstance(value, dict) else 'list'}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def warn(message: str) -> None:
+    """A one-line warning for the person at the terminal."""
+    print(f"tracker: warning: {' '.join(message.split())}", file=sys.stderr)
 
 
 def shipped_dir(kind: str) -> Path:
@@ -37,8 +85,9 @@ def load_named(
     """Every ``kind`` file by name: the shipped ones, then each of ``extra_dirs``.
 
     ``extra_dirs`` defaults to ``user_dir(kind)``. ``load(path, user)`` reads one file
-    (``user``: not shipped); ``duplicate(path, name, other_path)`` is the error raised
-    for a name already used in the same folder.
+    (``user``: not shipped); ``duplicate(path, name, other_path)`` is the error for a
+    name already used in the same folder. A person's file with an error is skipped
+    with a warning (see ``warn``); a shipped one raises it.
     """
     dirs = [user_dir(kind)] if extra_dirs is None else [Path(d) for d in extra_dirs]
     found: dict[str, T] = {}
@@ -47,9 +96,15 @@ def load_named(
             continue
         here: dict[str, str] = {}
         for path in sorted(folder.glob("*.toml")):
-            item = load(path, index > 0)
-            if item.name in here:
-                raise duplicate(path, item.name, here[item.name])
+            try:
+                item = load(path, index > 0)
+                if item.name in here:
+                    raise duplicate(path, item.name, here[item.name])
+            except InputError as exc:
+                if index == 0:
+                    raise
+                warn(f"{exc.one_line()} (skipped)")
+                continue
             here[item.name] = str(path)
             found[item.name] = item
     return dict(sorted(found.items()))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from tracker.decoders import DECODERS
-from tracker.decoders.base import Encoder
+from tracker.decoders.base import Chunk, Encoder
 from tracker.decoders.timeline import Pairer, Timeline
 from tracker.profiles import FirmwareProfile, Settings, load_profile_text, parse_hex
 from tracker.types import ImuBlock, RawPacket
@@ -109,6 +109,10 @@ class Decoder:
         paired = set(self.parser.streams) == {"acc", "gyr"}
         self.pairer = Pairer(1.0 / self.settings.rate_hz) if paired else None
         self.stats = DecodeStats()
+        self.bounds_si = (
+            profile.acc.bound_si(self.settings.acc_range),
+            profile.gyr.bound_si(self.settings.gyr_range),
+        )
         self._channels = {"": ""}  # alias or UUID as given -> UUID
 
     def reset(self) -> None:
@@ -140,7 +144,13 @@ class Decoder:
             known.get(c) or known.setdefault(c, self.profile.char_uuid(c)) for c in channels
         ]
         parsed = self.parser.parse(payloads, t_rx, channels)
-        chunks = sorted(parsed.chunks().items(), key=lambda kv: int(kv[1].order[0]))
+        chunks = [
+            (stream, self._in_range(chunk, parsed.errors))
+            for stream, chunk in parsed.chunks().items()
+        ]
+        chunks = sorted(
+            ((s, c) for s, c in chunks if len(c.counts)), key=lambda kv: int(kv[1].order[0])
+        )
         lost, unpaired, notes, out = 0, 0, [], {}
         for stream, chunk in chunks:
             placed = self.timeline.place(stream, chunk.t_rx_s, chunk.counts, chunk.stamps)
@@ -172,6 +182,32 @@ class Decoder:
         s.lost += lost
         s.unpaired += unpaired
         return result
+
+    def _in_range(self, chunk: Chunk, errors: list[str]) -> Chunk:
+        """The chunk without the notifications that hold a value the sensor cannot report
+        (a damaged payload: one flipped bit of a delta-compressed frame gives 1000 g)."""
+        owner = np.repeat(np.arange(len(chunk.counts)), chunk.counts)
+        why: dict[int, str] = {}
+        quantities = (("acceleration", "m/s²", chunk.acc), ("angular rate", "rad/s", chunk.gyr))
+        for (name, unit, values), bound in zip(quantities, self.bounds_si, strict=True):
+            if not len(values):
+                continue
+            size = np.abs(values).max(axis=1)
+            beyond = ~np.isfinite(values).all(axis=1)
+            if bound is not None:
+                beyond |= size > bound
+            for row in np.flatnonzero(beyond):
+                limit = "" if bound is None else f" (±{bound:.4g} {unit})"
+                why.setdefault(
+                    int(owner[row]),
+                    f"{name} of {size[row]:.4g} {unit} is beyond what the sensor reports{limit}",
+                )
+        if not why:
+            return chunk
+        errors += [f"{chunk.stream} notification dropped: {why[i]}" for i in sorted(why)]
+        packets = np.zeros(len(chunk.counts), dtype=bool)
+        packets[list(why)] = True
+        return chunk.without(packets)
 
 
 def _empty() -> DecodeResult:

@@ -7,7 +7,8 @@ inserted as ``recording`` when it starts and finished in a second transaction; o
 left ``recording`` by a program that is no longer running is marked ``incomplete`` when
 the database is next opened. The folder is created 0700 and the database, its journal
 files and the recordings 0600. Schema changes are numbered migrations (``MIGRATIONS``),
-applied in order, recorded in ``schema_version``.
+applied in order, recorded in ``schema_version``, all in one transaction that holds the
+write lock, so programs creating the same database at once each find it whole.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import os
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,6 +122,20 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
+def _use_wal(conn: sqlite3.Connection, wait_s: float = 10.0) -> None:
+    """Switch to WAL. Another program switching the same new file at that moment makes
+    SQLite answer "locked" at once instead of waiting (it needs an exclusive lock)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class History:
     """The clinic's and the home workouts' history. Use ``History.open(path)``."""
 
@@ -148,7 +164,7 @@ class History:
         try:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
             conn.execute("PRAGMA synchronous = FULL")  # a finished trial survives a power cut
             conn.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten
             history = cls(conn, path)
@@ -190,6 +206,23 @@ class History:
         return int(row[0] or 0)
 
     def _migrate(self) -> None:
+        """Apply the missing migrations in one transaction that holds the write lock and
+        reads the version again inside it: another program (a second terminal) may have
+        created or migrated the database since this one looked."""
+        if self._check_version() == SCHEMA_VERSION:
+            return
+        with self.transaction() as db:
+            version = self._check_version()
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version "
+                "(version INTEGER PRIMARY KEY, applied_utc TEXT NOT NULL)"
+            )
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[number - 1]:
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_version VALUES (?, ?)", (number, now_utc()))
+
+    def _check_version(self) -> int:
         version = self.schema_version()
         if version > SCHEMA_VERSION:
             raise InputError(
@@ -197,15 +230,7 @@ class History:
                 f"up to {SCHEMA_VERSION}: update tracker",
                 path=str(self.path),
             )
-        for number in range(version + 1, SCHEMA_VERSION + 1):
-            with self.transaction() as db:
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS schema_version "
-                    "(version INTEGER PRIMARY KEY, applied_utc TEXT NOT NULL)"
-                )
-                for statement in MIGRATIONS[number - 1]:
-                    db.execute(statement)
-                db.execute("INSERT INTO schema_version VALUES (?, ?)", (number, now_utc()))
+        return version
 
     def _tighten(self) -> None:
         for suffix in ("", "-wal", "-shm"):

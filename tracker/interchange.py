@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,7 @@ _NON_FINITE = re.compile(r"\s*[+-]?(?:nan|inf|infinity)\s*", re.ASCII | re.IGNOR
 _NOT_TEXT = re.compile("[\x00\udc80-\udcff]")  # NUL, or a byte that is not UTF-8
 _RECORDING_MAGIC = b"TRACKER-RECORDING"
 _WRITE_CHUNK_ROWS = 20_000
+PIECE_CHARS = 1 << 20  # lines read and parsed at a time: about 12,000 samples
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,7 +78,7 @@ def input_error_for(exc: OSError, path) -> InputError:
 
 
 def read_csv(path) -> CsvRecording:
-    """Read an interchange CSV, refusing anything malformed.
+    """Read an interchange CSV whole, refusing anything malformed.
 
     Parameters
     ----------
@@ -101,22 +102,140 @@ def read_csv(path) -> CsvRecording:
 
     Notes
     -----
-    Well-formed files are parsed by numpy's C parser (``np.loadtxt``) and checked
-    with array operations. Only when that fails does a line-by-line pass run, to
-    name the first bad line.
+    ``open_csv(path).blocks()`` gives the same samples piece by piece, in the same
+    little memory however long the file is.
+    """
+    source = open_csv(path)
+    block = ImuBlock.concat(list(source.blocks()))
+    return CsvRecording(source.path, block, source.comments, source.extra_columns)
+
+
+@dataclass(frozen=True, eq=False)
+class CsvSource:
+    """An interchange CSV opened for reading: its comment lines and extra columns, and
+    ``blocks()``, its samples read piece by piece (see ``read_csv`` for the format).
+
+    A piece of about ``PIECE_CHARS`` of lines is parsed by numpy's C parser
+    (``np.loadtxt``) and checked with array operations; only when that fails does a
+    line-by-line pass run over the piece, to name the first bad line.
+    """
+
+    path: str
+    comments: list[str]
+    extra_columns: list[str]
+    encoding: str
+    header_line: int
+
+    warnings = ()  # as a Recording's: nothing skipped (a bad line is refused)
+
+    @property
+    def n_fields(self) -> int:
+        return len(COLUMNS) + len(self.extra_columns)
+
+    def blocks(self, piece_chars: int | None = None) -> Iterator[ImuBlock]:
+        """Every sample, in order, a piece at a time; ``InputError`` at the first bad line
+        (before any sample of its piece is handed on) or when there is none."""
+        piece_chars = piece_chars or PIECE_CHARS
+        state = _Continuity()
+        with _open_text(self.path, self.encoding) as f:
+            for _ in range(self.header_line):
+                _readline(f, self.path)
+            lineno = self.header_line
+            while lines := _readlines(f, self.path, piece_chars):
+                table = self._fast(lines, state)
+                if table is None:
+                    table = self._slow(lines, lineno + 1, state)
+                state.after(lines, lineno + 1)
+                lineno += len(lines)
+                if len(table):
+                    yield ImuBlock.from_arrays(table[:, 0], table[:, 1:4], table[:, 4:7])
+        if state.samples == 0:
+            raise InputError(
+                f"no samples after the header (line {self.header_line})", path=self.path
+            )
+
+    def _fast(self, lines: list[str], state: _Continuity) -> np.ndarray | None:
+        extra = self.n_fields > len(COLUMNS)
+        table = loadtxt_or_none(lines, usecols=range(len(COLUMNS)) if extra else None)
+        if table is None:
+            return None
+        if table.size == 0:
+            table = np.empty((0, len(COLUMNS)))
+        elif table.shape[1] != len(COLUMNS) or not _valid(table) or table[0, 0] <= state.t:
+            return None
+        if extra and any(line.count(",") not in (self.n_fields - 1, 0) for line in lines):
+            return None  # usecols does not check that every line has the header's fields
+        state.samples += len(table)
+        state.t = float(table[-1, 0]) if len(table) else state.t
+        return table
+
+    def _slow(self, lines: list[str], first_line: int, state: _Continuity) -> np.ndarray:
+        """Line by line, raising on the first bad line: the authority when numpy balks."""
+        rows: list[list[float]] = []
+        path, n_fields = self.path, self.n_fields
+        for lineno, line in enumerate(lines, start=first_line):
+            line = line.rstrip("\n")
+            if _NOT_TEXT.search(line):
+                raise InputError(
+                    "not text (binary data, or an encoding other than UTF-8)",
+                    path=path,
+                    line=lineno,
+                )
+            if not line.strip():
+                continue
+            if line.lstrip().startswith("#"):
+                raise InputError(
+                    "a comment line after the header; comment lines go before it",
+                    path=path,
+                    line=lineno,
+                )
+            fields = line.split(",")
+            if len(fields) != n_fields:
+                raise InputError(
+                    f"{len(fields)} fields where the header has {n_fields}", path=path, line=lineno
+                )
+            row = [_number(fields[i], i, path, lineno) for i in range(len(COLUMNS))]
+            if not row[0] > state.t:
+                raise InputError(
+                    f"t = {fields[0].strip()} s does not come after t = {state.text} s on line "
+                    f"{state.line}: time must increase strictly",
+                    path=path,
+                    line=lineno,
+                )
+            state.t, state.text, state.line = row[0], fields[0].strip(), lineno
+            rows.append(row)
+        state.samples += len(rows)
+        return np.array(rows, dtype=np.float64).reshape(-1, len(COLUMNS))
+
+
+@dataclass
+class _Continuity:
+    """The last sample handed on: its time, as written, and its line (for messages)."""
+
+    t: float = -np.inf
+    text: str = ""
+    line: int = 0
+    samples: int = 0
+
+    def after(self, lines: list[str], first_line: int) -> None:
+        """Note the piece's last sample line (what the next piece's time must follow)."""
+        for k in range(len(lines) - 1, -1, -1):
+            if lines[k].strip():
+                self.text, self.line = lines[k].split(",", 1)[0].strip(), first_line + k
+                return
+
+
+def open_csv(path) -> CsvSource:
+    """An interchange CSV's preamble read and checked; ``blocks()`` reads its samples.
+
+    Raises ``InputError`` as ``read_csv`` does for a file that cannot be read, has no
+    header or a wrong one.
     """
     path = str(path)
     encoding = _sniff_encoding(path)
     with _open_text(path, encoding) as f:
         comments, names, header_line = _read_preamble(f, path)
-        data = _fast_parse(f, path, encoding, names, header_line)
-    if data is None or not _valid(data):
-        with _open_text(path, encoding) as f:
-            data = _slow_parse(f, path, len(names), header_line)
-    if len(data) == 0:
-        raise InputError(f"no samples after the header (line {header_line})", path=path)
-    block = ImuBlock.from_arrays(data[:, 0], data[:, 1:4], data[:, 4:7])
-    return CsvRecording(path, block, comments, list(names[len(COLUMNS) :]))
+    return CsvSource(path, comments, list(names[len(COLUMNS) :]), encoding, header_line)
 
 
 def _sniff_encoding(path: str) -> str:
@@ -137,6 +256,24 @@ def _open_text(path: str, encoding: str):
         # Undecodable bytes become lone surrogates, found per line in _read_lines.
         errors = "surrogateescape" if encoding == "utf-8-sig" else "strict"
         return open(path, encoding=encoding, errors=errors, newline=None)
+    except OSError as exc:
+        raise input_error_for(exc, path) from None
+
+
+def _readline(f, path: str) -> str:
+    return _reading(f.readline, path)
+
+
+def _readlines(f, path: str, hint: int) -> list[str]:
+    return _reading(lambda: f.readlines(hint), path)
+
+
+def _reading(read, path: str):
+    """``read()``, its failure as an ``InputError`` naming the file."""
+    try:
+        return read()
+    except UnicodeDecodeError:  # only UTF-16 files are decoded strictly
+        raise InputError("not valid UTF-16 text", path=path) from None
     except OSError as exc:
         raise input_error_for(exc, path) from None
 
@@ -183,11 +320,13 @@ def _check_header(line: str, path: str, lineno: int) -> list[str]:
         raise InputError(
             f"no header line: the data starts here; add {HEADER!r} above it", path=path, line=lineno
         )
+    seen: set[str] = set()  # (names.index per column was quadratic: 200,000 never ended)
     for i, name in enumerate(names):
         if not name:
             raise InputError(f"column {i + 1} of the header has no name", path=path, line=lineno)
-        if names.index(name) != i:
+        if name in seen:
             raise InputError(f"column {name!r} appears twice in the header", path=path, line=lineno)
+        seen.add(name)
     missing = [c for c in COLUMNS if c not in names]
     if missing or tuple(names[: len(COLUMNS)]) != COLUMNS:
         found = ",".join(names[: len(COLUMNS) + 1])
@@ -205,21 +344,6 @@ def _check_header(line: str, path: str, lineno: int) -> list[str]:
     return names
 
 
-def _fast_parse(f, path, encoding, names, header_line) -> np.ndarray | None:
-    """numpy's C parser on the rest of ``f``; None when it cannot take the file as it is."""
-    extra = len(names) > len(COLUMNS)
-    data = loadtxt_or_none(f, usecols=range(len(COLUMNS)) if extra else None)
-    if data is None:
-        return None
-    if data.size == 0:
-        return np.empty((0, len(COLUMNS)))
-    if data.shape[1] != len(COLUMNS):  # every row has as many fields, but not the header's
-        return None
-    if extra and not _field_counts_match(path, encoding, header_line, len(names)):
-        return None
-    return data
-
-
 def loadtxt_or_none(source, usecols=None) -> np.ndarray | None:
     """numpy's C parser on data lines (text or bytes), as a 2-D float table; None when
     it refuses them (the line-by-line pass then names the problem)."""
@@ -231,25 +355,6 @@ def loadtxt_or_none(source, usecols=None) -> np.ndarray | None:
             )
     except ValueError:  # also UnicodeDecodeError
         return None
-
-
-def _field_counts_match(path: str, encoding: str, header_line: int, n_fields: int) -> bool:
-    """Whether every data line has ``n_fields`` fields, which ``usecols`` does not check.
-
-    Called after ``np.loadtxt`` succeeded, so each data line is empty or has at least
-    seven fields: counting commas per line is enough.
-    """
-    if encoding != "utf-8-sig":
-        return False
-    with open(path, "rb") as f:
-        raw = np.frombuffer(f.read(), dtype=np.uint8)
-    few = raw[raw <= ord(",")]  # line ends, commas, spaces, signs: a small part of the bytes
-    marks = few[(few == ord("\n")) | (few == ord(","))]
-    ends = np.flatnonzero(marks == ord("\n"))  # line k ends at ends[k - 1]
-    if len(ends) < header_line:
-        return False  # lines end in CR alone: leave it to the line-by-line pass
-    commas = np.diff(np.append(ends[header_line - 1 :], len(marks))) - 1
-    return bool(((commas == n_fields - 1) | (commas == 0)).all())
 
 
 def _valid(data: np.ndarray) -> bool:
@@ -288,37 +393,6 @@ def block_problem(block: ImuBlock) -> str | None:
     return _first_problem(np.column_stack([block.t_s, block.acc, block.gyr]))
 
 
-def _slow_parse(f, path: str, n_fields: int, header_line: int) -> np.ndarray:
-    """Parse line by line, raising on the first bad line: the authority when numpy balks."""
-    rows: list[list[float]] = []
-    prev_t, prev_text, prev_line = -np.inf, "", 0
-    for lineno, line in _read_lines(f, path):
-        if lineno <= header_line or not line.strip():
-            continue
-        if line.lstrip().startswith("#"):
-            raise InputError(
-                "a comment line after the header; comment lines go before it",
-                path=path,
-                line=lineno,
-            )
-        fields = line.split(",")
-        if len(fields) != n_fields:
-            raise InputError(
-                f"{len(fields)} fields where the header has {n_fields}", path=path, line=lineno
-            )
-        row = [_number(fields[i], i, path, lineno) for i in range(len(COLUMNS))]
-        if not row[0] > prev_t:
-            raise InputError(
-                f"t = {fields[0].strip()} s does not come after t = {prev_text} s on line "
-                f"{prev_line}: time must increase strictly",
-                path=path,
-                line=lineno,
-            )
-        prev_t, prev_text, prev_line = row[0], fields[0].strip(), lineno
-        rows.append(row)
-    return np.array(rows, dtype=np.float64).reshape(-1, len(COLUMNS))
-
-
 def _number(text: str, column: int, path: str, lineno: int) -> float:
     name = COLUMNS[column]
     if not text.strip():
@@ -353,7 +427,8 @@ def write_csv(path, block: ImuBlock, comments: Iterable[str] = ()) -> None:
     ----------
     path : str or Path
         Destination, replaced whole: the file is written beside it and renamed,
-        so a failure leaves no half-written CSV.
+        so a failure leaves no half-written CSV. A device or a pipe (``/dev/null``, a
+        FIFO) is written to as it is.
     block : ImuBlock
         The samples.
     comments : iterable of str
@@ -368,36 +443,104 @@ def write_csv(path, block: ImuBlock, comments: Iterable[str] = ()) -> None:
         When the file cannot be written (no such directory, permission, disk full).
     """
     _check_writable(block)
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            _write(f, block, comments)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise RecordingError(
-            f"could not write the CSV ({exc.strerror or exc}); nothing was written", path=str(path)
-        ) from None
+    write_csv_blocks(path, [block], comments)
 
 
 def write_csv_to(f, block: ImuBlock, comments: Iterable[str] = ()) -> None:
     """Write the interchange CSV to an open text file (e.g. ``sys.stdout``); as ``write_csv``."""
     _check_writable(block)
-    _write(f, block, comments)
+    write_csv_blocks_to(f, [block], comments)
+
+
+class NotWritable(ValueError):
+    """Samples that would not read back from an interchange CSV; ``problem`` says why."""
+
+    def __init__(self, problem: str):
+        self.problem = problem
+        super().__init__(f"not writable as an interchange CSV: {problem}")
+
+
+@dataclass(frozen=True)
+class Written:
+    """What was written: the samples, and the time of the first and the last."""
+
+    samples: int
+    first_s: float
+    last_s: float
+
+
+def write_csv_blocks(path, blocks: Iterable[ImuBlock], comments: Iterable[str] = ()) -> Written:
+    """``write_csv`` of samples that come in blocks, each written as it comes: the CSV of a
+    recording of any length in little memory. Raises as ``write_csv``; ``NotWritable``
+    (a ``ValueError``) leaves no file."""
+    named = Path(path)
+    path = Path(os.path.realpath(named))  # a symbolic link stays one, to the new file
+    in_place = path.exists() and not path.is_file()  # a device or a pipe: a rename would replace it
+    target = path if in_place else path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(target, "w", encoding="utf-8", newline="\n") as f:
+            written = write_csv_blocks_to(f, blocks, comments)
+        if not in_place:
+            os.replace(target, path)
+    except OSError as exc:
+        if not in_place:
+            target.unlink(missing_ok=True)
+        kept = "" if in_place else "; nothing was written"
+        raise RecordingError(
+            f"could not write the CSV ({exc.strerror or exc}){kept}", path=str(named)
+        ) from None
+    except BaseException:
+        if not in_place:
+            target.unlink(missing_ok=True)
+        raise
+    return written
+
+
+def write_csv_blocks_to(f, blocks: Iterable[ImuBlock], comments: Iterable[str] = ()) -> Written:
+    """``write_csv_blocks`` to an open text file; nothing is written when there is no sample.
+
+    Raises ``NotWritable`` at the first sample that would not read back (what came before
+    it is written).
+    """
+    n, first, last = 0, np.nan, -np.inf
+    for block in blocks:
+        if not len(block):
+            continue
+        problem = block_problem(block)
+        if problem is None and not block.t_s[0] > last:
+            t0 = float(block.t_s[0])
+            problem = f"sample 0 (t = {t0!r} s) has a time not after the previous sample's"
+        if problem is not None:
+            raise NotWritable(_renumbered(problem, n))
+        if n == 0:
+            _write_head(f, comments)
+            first = float(block.t_s[0])
+        _write_rows(f, block)
+        n, last = n + len(block), float(block.t_s[-1])
+    if n == 0:
+        raise NotWritable("no samples")
+    return Written(n, first, last)
+
+
+def _renumbered(problem: str, offset: int) -> str:
+    """A ``block_problem`` naming sample k of a block, as sample offset + k of the whole."""
+    return re.sub(r"^sample (\d+)", lambda m: f"sample {int(m.group(1)) + offset}", problem)
 
 
 def _check_writable(block: ImuBlock) -> None:
     problem = block_problem(block)
     if problem is not None:
-        raise ValueError(f"not writable as an interchange CSV: {problem}")
+        raise NotWritable(problem)
 
 
-def _write(f, block: ImuBlock, comments: Iterable[str]) -> None:
+def _write_head(f, comments: Iterable[str]) -> None:
     for comment in comments:
         for line in re.split(r"\r\n|\r|\n", str(comment)):
             f.write(f"# {line}\n")
     f.write(HEADER + "\n")
+
+
+def _write_rows(f, block: ImuBlock) -> None:
     data = np.column_stack([block.t_s, block.acc, block.gyr])
     # repr gives the shortest text that reads back to the same float64; numpy has no
     # vectorised equivalent that is faster (astype(str) is slower).

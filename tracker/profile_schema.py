@@ -6,6 +6,7 @@ import math
 import re
 from types import MappingProxyType
 
+from tracker import datafiles
 from tracker import profiles as p
 from tracker.errors import ProfileError
 
@@ -423,12 +424,11 @@ class Table:
         value = self.get(k, (int, float), "a number", default)
         if value is None:
             return None
-        value = float(value)
-        if not math.isfinite(value) or (positive and value <= 0):
+        if datafiles.number_problem(value, lo=0.0 if positive else -math.inf, allow_lo=False):
             raise self.error(
                 k, f"{value!r} must be a {'positive ' if positive else ''}finite number"
             )
-        return value
+        return float(value)
 
     def boolean(self, k, default=_REQUIRED) -> bool:
         return self.get(k, bool, "true or false", default)

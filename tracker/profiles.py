@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ OPS = ("subscribe", "unsubscribe", "write", "read", "wait")
 ROLES = ("config", "start", "stop")
 TIMING_SOURCES = ("none", "clock", "counter")
 STAMP_POSITIONS = ("first", "last", "each")
+RANGE_MARGIN = 1.25  # a reading this far beyond the full scale is damage, not motion
 _VAR = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
@@ -118,6 +118,17 @@ class Quantity:
             row["xyz".index(ax[-1])] = -1.0 if ax.startswith("-") else 1.0
             rows.append(tuple(row))
         return tuple(rows)
+
+    def bound_si(self, chosen: float | None) -> float | None:
+        """Largest magnitude, in SI, the sensor can report at the ``chosen`` range: the
+        profile's ``limit`` for float encodings, else the range with a quarter more for
+        calibration offsets; None when the encoding itself bounds it (a fixed integer scale).
+        """
+        if self.limit is not None:
+            return self.limit * self.si
+        if self.default_range is None:
+            return None
+        return self.range(chosen).value * self.range_si * RANGE_MARGIN
 
     def range(self, value: float | None) -> Range:
         """The range option for ``value`` (the default when None)."""
@@ -349,10 +360,7 @@ def load_profile_text(toml_text: str, origin: str, *, user: bool = False) -> Fir
 
     ``origin`` is a file path, or where the text came from (a recording header).
     """
-    try:
-        data = tomllib.loads(toml_text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"not valid TOML: {exc}", path=origin) from None
+    data = datafiles.parse_toml(toml_text, origin, ProfileError)
     from tracker.profile_schema import build_profile
 
     return build_profile(data, toml_text, origin, user)

@@ -7,7 +7,6 @@ there and edits it. Every key is described in docs/dashboard.md.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,12 +131,10 @@ def _err(origin: str, key: str, message: str) -> InputError:
 
 
 def _number(value, origin, key, *, lo=0.0, whole=False, allow_zero=False):
-    ok_type = isinstance(value, int) if whole else isinstance(value, int | float)
-    if isinstance(value, bool) or not ok_type:
-        kind = "a whole number" if whole else "a number"
-        raise _err(origin, key, f"must be {kind}, not {value!r}")
-    if value < lo or (value == lo and not allow_zero and lo == 0):
-        raise _err(origin, key, f"must be {'at least' if lo else 'above'} {lo:g}, not {value!r}")
+    allow_lo = allow_zero or lo != 0
+    problem = datafiles.number_problem(value, lo=lo, whole=whole, allow_lo=allow_lo)
+    if problem:
+        raise _err(origin, key, problem)
     return int(value) if whole else float(value)
 
 
@@ -227,10 +224,7 @@ def load_program_text(text: str, origin: str, default_name: str = "program") -> 
     InputError
         Invalid TOML, an unknown or missing key, or a value out of range.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", path=origin) from None
+    data = datafiles.parse_toml(text, origin)
     unknown = sorted(set(data) - _PROGRAM_KEYS)
     if unknown:
         raise _err(origin, unknown[0], "unknown key")

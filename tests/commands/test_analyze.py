@@ -149,22 +149,31 @@ def test_undefined_measures_are_null_in_json():
     ],
     ids=["empty", "header only", "missing column", "text", "nan", "time back", "huge"],
 )
-def test_bad_csv_gives_one_line_naming_file_and_line_and_exit_2(tmp_path, content, line):
+def test_bad_csv_gives_one_line_naming_file_and_line_and_exit_2(tmp_path, capsys, content, line):
     path = tmp_path / "bad.csv"
     path.write_text(content)
+    assert main(["analyze", str(path), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    message = err.strip()
+    assert "\n" not in message and "Traceback" not in message
+    assert str(path) in message
+    if line is not None:
+        assert f"{path}:{line}:" in message
+
+
+def test_bad_csv_from_the_real_command_line(tmp_path):
+    """The same through a new interpreter: nothing but the one line reaches stderr."""
+    path = tmp_path / "bad.csv"
+    path.write_text("t,ax,ay,az,gx,gy,gz\n0,0,0,9.8,0,0,0\n0.01,0,zero,9.8,0,0,0\n")
     run = subprocess.run(
         [sys.executable, "-m", "tracker.cli", "analyze", str(path), "--json"],
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
-    assert run.returncode == 2
-    assert run.stdout == ""
-    message = run.stderr.strip()
-    assert "\n" not in message and "Traceback" not in message
-    assert str(path) in message
-    if line is not None:
-        assert f"{path}:{line}:" in message
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr == f"tracker: {path}:3: ay: 'zero' is not a number\n"
 
 
 def test_missing_file_and_bad_exercise(tmp_path, capsys):

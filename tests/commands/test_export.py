@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import types
 
 import numpy as np
 import pytest
@@ -130,24 +129,6 @@ def test_packet_recording_without_a_decoder_is_refused_in_one_line(tmp_path, cap
     assert str(src) in err and "no decoder" in err and not (tmp_path / "p.csv").exists()
 
 
-def test_packet_recording_is_decoded_with_tracker_decode(tmp_path, monkeypatch):
-    """The contract with the decoder: ``decode_recording(recording) -> ImuBlock``."""
-    seen = []
-
-    def decode_recording(rec):
-        seen.append((rec.profile_toml, rec.packets()))
-        return _block(len(rec.packets()))
-
-    fake = types.ModuleType("tracker.decode")
-    fake.decode_recording = decode_recording
-    monkeypatch.setitem(sys.modules, "tracker.decode", fake)
-    src = _trk(tmp_path / "p.trk", packets=PACKETS, profile='name = "test-sensor"\n')
-    assert _run(["export", src, "-o", tmp_path / "p.csv"]) == 0
-    assert seen == [('name = "test-sensor"\n', PACKETS)]
-    back = read_csv(tmp_path / "p.csv")
-    assert _same(back.block, _block(5)) and 'profile: "test-sensor"' in back.comments
-
-
 def test_packet_recording_of_a_shipped_profile_exports_decoded_samples(tmp_path):
     decode = pytest.importorskip("tracker.decode")
     from tracker.profiles import load_profile_file, shipped_dir
@@ -208,16 +189,21 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, make,
     assert not out.exists()
 
 
-def test_samples_that_cannot_be_a_csv_are_refused_in_one_line(tmp_path, capsys):
+def test_samples_that_cannot_be_samples_are_skipped_with_a_warning(tmp_path, capsys):
+    """As analyze skips them: a clock that stepped back, values that are not numbers."""
     block = _block(10)
     src = tmp_path / "back.trk"
     with RecordingWriter(src, source={"kind": "ble"}) as w:
         w.write_samples(block)
         w.write_samples(block.slice(8, 10))  # the clock stepped back
-    assert _run(["export", src, "-o", tmp_path / "back.csv"]) == 2
-    err = _one_line_error(capsys)
-    assert f"{src}: cannot be exported" in err and "sample 10 (t = 0.08" in err
-    assert not (tmp_path / "back.csv").exists()
+        w.write_samples(ImuBlock(np.array([0.5]), np.full((1, 3), np.nan), np.zeros((1, 3))))
+    assert _run(["export", src, "-o", tmp_path / "back.csv"]) == 0
+    err = capsys.readouterr().err
+    assert "skipped 2 sample(s) whose values are not after the sample before" in err
+    assert "skipped 1 sample(s) whose values are not finite numbers" in err
+    back = read_csv(tmp_path / "back.csv")
+    assert _same(back.block, block)
+    assert any("not after the sample before" in c for c in back.comments)
 
 
 def test_output_over_the_input_is_refused(tmp_path, capsys):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from textual.widgets import Input
+
 from tracker.cli import build_parser
 from tracker.clinic.protocols import load_protocol_text
 from tracker.dashboard.assess import build
@@ -54,7 +56,7 @@ def short_stance():
     return load_protocol_text(SHORT_STANCE, "sls-short.toml")
 
 
-def assess_app(db, *extra, person=None, open_source=None, speed=25.0, protocols=None):
+def assess_app(db, *extra, person=None, open_source=None, speed=8.0, protocols=None):
     argv = ["assess", "--db", str(db), "--speed", str(speed), *extra]
     if protocols is not None:
         argv += ["--protocols", str(protocols)]
@@ -129,10 +131,22 @@ class Watch(Waiting):
     async def phase(self, *phases: str) -> None:
         await self.until(lambda w: w.state is not None and w.state.phase in phases)
 
+    def press(self, *keys: str) -> None:
+        """Press ``keys`` without waiting: Pilot's ``press`` waits after each key for the
+        app to be idle, up to 2 s on a screen fed by a busy stream (a minute a flow). The
+        tests wait on what the screen showed instead."""
+        for key in keys:
+            self.app.simulate_key(key)
+
+    def fill(self, **texts: str) -> None:
+        """Put ``texts`` in the screen's inputs by their ids (typed, they cost a key each)."""
+        for widget_id, text in texts.items():
+            self.app.screen.query_one(f"#{widget_id}", Input).value = text
+
     async def trial_done(self, pilot, key: str = "s") -> dict:
         """Press ``key`` (start or practice) and wait for the trial's result."""
         before = self.state.last_trial_id if self.state else None
-        await pilot.press(key)
+        self.press(key)
         await self.until(
             lambda w: (
                 w.state.phase in ("result", "done")
@@ -140,7 +154,6 @@ class Watch(Waiting):
                 and not w.view.waiting
             )
         )
-        await pilot.pause()
         return self.state.last_result
 
 

@@ -11,6 +11,7 @@ from tracker.coach import CoachEvent
 from tracker.commands import live, replay
 from tracker.dashboard.messages import CoachNotice
 from tracker.dashboard.model import WorkoutView
+from tracker.dashboard.widgets import cue_text, step_text, top_text
 from tracker.sim import simulate
 
 WAIT_S = 60.0  # a safety net for a broken test, never a pacing delay
@@ -47,13 +48,25 @@ def sim(kind: str, seed: int, **options):
     return simulate(kind, seed=seed, **options)
 
 
-def live_app(session, program, out, *, speed=50.0, drop_at=None, extra=()):
+def live_app(session, program, out, *, speed=None, drop_at=None, extra=()):
+    """The live app on the simulated sensor: on simulated time (``speed`` None: as fast as
+    the session takes it, the same views every run) or paced ``speed`` times real time."""
     argv = ["live", "--simulate", "--program", str(program), "-o", str(out)]
     argv += ["--db", str(Path(out).with_suffix(".sqlite"))]  # never the person's own
-    argv += ["--speed", str(speed), *extra]
+    argv += ["--speed", str(speed or 1.0), *extra]
     if drop_at is not None:
         argv += ["--drop-at", str(drop_at)]
-    return live.build(build_parser().parse_args(argv), session=session)
+    args = build_parser().parse_args(argv)
+    return live.build(args, session=session, virtual_clock=speed is None)
+
+
+def texts(view: WorkoutView) -> dict:
+    """What the workout screen shows of a view: its top bar, step panel and cue line."""
+    return {
+        "top": str(top_text(view)),
+        "step": str(step_text(view)),
+        "cue": str(cue_text(view)),
+    }
 
 
 def replay_app(path, *, speed=200.0, start=None, playing=True, program=None):

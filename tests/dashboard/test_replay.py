@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import pytest_asyncio
 
@@ -10,7 +11,8 @@ from tracker.dashboard.model import Workout
 from tracker.dashboard.player import ReplayPlayer
 from tracker.pipeline import Pipeline
 from tracker.programs import get_program
-from tracker.sources.replay import load_replay
+from tracker.sources.replay import ReplayData, load_replay
+from tracker.types import ImuBlock
 
 from .helpers import PROGRAM, Screenshots, live_app, replay_app, sim
 
@@ -41,7 +43,7 @@ async def live_recording(tmp_path_factory):
 
     program.write_text(PROGRAM, encoding="utf-8")
     out = folder / "live.trk"
-    app = live_app(sim("rehab-mini-squats", 2, **MINI), program, out, speed=25.0, drop_at=50.0)
+    app = live_app(sim("rehab-mini-squats", 2, **MINI), program, out, drop_at=50.0)
     shots = Screenshots(app)
     async with app.run_test(size=(80, 24), message_hook=shots.hook) as pilot:
         await shots.until(lambda s: len(s.kinds("rep")) >= 2)
@@ -124,6 +126,51 @@ def test_repeated_jumps_move_on_to_each_next_mark():
         assert len(landed) >= 3
 
 
+def _silent_player(*silences_s: float) -> ReplayPlayer:
+    """Ten seconds of standing, a silence after each 2 s of it."""
+    t = np.arange(1000) / 100.0
+    for k, silence_s in enumerate(silences_s):
+        t[200 * (k + 1) :] += silence_s
+    block = ImuBlock.from_arrays(t, np.tile([0.0, 9.81, 0.0], (1000, 1)), np.zeros((1000, 3)))
+    program = get_program("hip-rehab", extra_dirs=[])
+    return ReplayPlayer(ReplayData("still.csv", block), Pipeline, lambda: Workout(program))
+
+
+def test_playback_runs_through_a_short_silence_and_passes_a_long_one():
+    """At 1x each tick moved the position on from the last sample by one tick's time, so
+    playback stopped for good at the first silence longer than a tick (50 ms)."""
+    player = _silent_player(2.0, 1e9)
+    assert len(list(player.index())) <= 10, "a silence of 30 years is one step of reading"
+    player.seek(player.data.start_s)
+    ticks = 0
+    while player.position_s < 4.0:  # up to the 2 s silence, through it in 2 s of ticks
+        list(player.play_for(0.05))
+        ticks += 1
+    assert 3.9 / 0.05 <= ticks <= 4.1 / 0.05 + 1
+    while not player.finished and ticks < 1000:  # the long one is passed over at once
+        list(player.play_for(0.05))
+        ticks += 1
+    assert player.finished and ticks < 250
+    assert player.pipeline.summary()["gaps"] == 2
+
+
+async def test_a_programs_words_are_shown_as_written_never_read_as_markup(tmp_path):
+    """A cue with "[/one]" crashed the help screen (MarkupError), and the program exited 0."""
+    program = tmp_path / "odd.toml"
+    odd = PROGRAM.replace("Stand on one leg.", "Stand [bold on [/one] leg [$x] $y")
+    program.write_text(odd.replace('name = "One leg"', 'name = "One [red leg"'))
+    app = replay_app("recordings/rehab-mini-squats.trk", start=82.0, playing=False, program=program)
+    shots = Screenshots(app)
+    async with app.run_test(size=(80, 24), message_hook=shots.hook) as pilot:
+        await shots.until(lambda s: bool(s.views))
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = "\n".join(w.render().plain for w in app.screen.query("Static"))
+        assert "One [red leg: Stand [bold on [/one] leg [$x] $y" in text
+        await pilot.press("escape", "q")
+    assert app.return_code in (0, None)
+
+
 async def test_replay_keys():
     app = replay_app("recordings/squat-workout.trk", speed=1.0, start=10.0, playing=False)
     shots = Screenshots(app)
@@ -144,3 +191,16 @@ async def test_replay_keys():
         await pilot.press("space")
         await shots.until(lambda s: s.views[-1].replay.playing)
         await pilot.press("q")
+
+
+def test_screens_that_failed_are_not_a_success(monkeypatch, capsys):
+    """Textual prints the traceback of a screen that raised and sets return_code 1; the
+    command exited 0 regardless."""
+    from tracker.cli import main
+    from tracker.dashboard.app import TrackerApp
+
+    def crash(app, *args, **kwargs):
+        app._return_code = 1
+
+    monkeypatch.setattr(TrackerApp, "run", crash)
+    assert main(["replay", "recordings/balance.trk"]) == 1

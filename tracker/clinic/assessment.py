@@ -197,7 +197,11 @@ class Assessment:
             "simulated": self.simulated,
         }
         self._writer = RecordingWriter(
-            path, source={"kind": self.source, "simulated": self.simulated}, meta=meta, private=True
+            path,
+            source={"kind": self.source, "simulated": self.simulated},
+            meta=meta,
+            private=True,
+            background=True,  # on the screen's event loop: a slow disk must not stall it
         )
         self._pipeline = Pipeline(PipelineConfig(exercise=EXERCISE[self.protocol.test]))
         self._recorder = TraceRecorder(self._pipeline.config.rate_hz)

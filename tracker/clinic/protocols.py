@@ -7,7 +7,6 @@ clinic copies a protocol there and edits it. Every key is described in docs/clin
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,13 +127,9 @@ def _text(value, origin: str, key: str) -> str:
 
 
 def _number(value, origin, key, *, lo=0.0, hi=3600.0, whole=False, allow_lo=False) -> float:
-    ok_type = isinstance(value, int) if whole else isinstance(value, int | float)
-    if isinstance(value, bool) or not ok_type:
-        kind = "a whole number" if whole else "a number"
-        raise _err(origin, key, f"must be {kind}, not {value!r}")
-    if not (lo <= value if allow_lo else lo < value) or value > hi:
-        bound = f"at least {lo:g}" if allow_lo else f"above {lo:g}"
-        raise _err(origin, key, f"must be {bound} and at most {hi:g}, not {value!r}")
+    problem = datafiles.number_problem(value, lo=lo, hi=hi, whole=whole, allow_lo=allow_lo)
+    if problem:
+        raise _err(origin, key, problem)
     return int(value) if whole else float(value)
 
 
@@ -179,10 +174,7 @@ def load_protocol_text(text: str, origin: str, default_name: str = "protocol") -
     ProtocolError
         Invalid TOML, an unknown or missing key, or a value out of range.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProtocolError(f"not valid TOML: {exc}", path=origin) from None
+    data = datafiles.parse_toml(text, origin, ProtocolError)
     unknown = sorted(set(data) - _PROTOCOL_KEYS)
     if unknown:
         raise _err(origin, unknown[0], "unknown key")

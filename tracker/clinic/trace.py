@@ -91,11 +91,10 @@ def trace_of_recording(path, exercise: str) -> Trace:
 
     Raises ``InputError`` naming the file when it cannot be read.
     """
-    from tracker.recording import Recording, open_any
+    from tracker.recording import Recording, is_own_format
     from tracker.sources.replay import iter_blocks
 
-    opened = open_any(path)
-    events = opened.events() if isinstance(opened, Recording) else []
+    events = Recording.open(path).events() if is_own_format(path) else []
     return trace_of_blocks(iter_blocks(path), exercise, events)
 
 

@@ -7,6 +7,7 @@ import math
 import sys
 from dataclasses import replace
 
+from tracker.commands import depth_deg
 from tracker.csv_stream import csv_blocks
 from tracker.recording import is_own_format
 from tracker.types import EXERCISES
@@ -28,7 +29,7 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--min-depth",
-        type=float,
+        type=depth_deg,
         default=10.0,
         metavar="DEG",
         help="smallest thigh inclination that counts as a rep (default 10)",
@@ -37,30 +38,36 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def analyze(path, exercise: str | None = "auto", min_depth_deg: float = 10.0) -> dict:
+def analyze(
+    path, exercise: str | None = "auto", min_depth_deg: float = 10.0, warnings=None
+) -> dict:
     """Run the pipeline over a whole recording; return the contract's summary.
 
     ``exercise`` None: what the recording's header says it is (a simulated chair test,
-    a clinic trial), else ``auto``.
+    a clinic trial), else ``auto``. ``warnings``, a list, gets what reading the recording
+    skipped (damage, a cut-off end).
     """
     # Imported here, not at the top: `tracker --help` builds every command's parser,
     # and scipy takes a second to load.
     from tracker.pipeline import Pipeline, PipelineConfig
 
-    own = is_own_format(path)
-    data = None
-    if own:
-        from tracker.sources.replay import load_replay, replay_into  # (asyncio: not for a CSV)
+    recording = None
+    if is_own_format(path):
+        from tracker.recording import Recording
 
-        data = load_replay(path)
+        recording = Recording.open(path)
     if exercise is None:
-        said = ((data.header or {}).get("meta") or {}).get("exercise") if data else None
+        said = recording.meta.get("exercise") if recording else None
         exercise = said if said in EXERCISES else "auto"
     base = PipelineConfig()
     config = replace(base, exercise=exercise, reps=replace(base.reps, min_depth_deg=min_depth_deg))
     pipeline = Pipeline(config)
-    if data is not None:
-        replay_into(pipeline, data)
+    if recording is not None:  # read as it is pushed: memory stays flat however long
+        from tracker.sources.replay import stream_into  # (asyncio: not for a CSV)
+
+        stream_into(pipeline, recording)
+        if warnings is not None:
+            warnings += recording.warnings
     else:  # a CSV: a long one is parsed by a second process while the pipeline runs
         for block in csv_blocks(path):
             pipeline.push(block)
@@ -69,7 +76,10 @@ def analyze(path, exercise: str | None = "auto", min_depth_deg: float = 10.0) ->
 
 
 def run(args) -> int:
-    summary = analyze(args.path, args.exercise, args.min_depth)
+    skipped: list[str] = []
+    summary = analyze(args.path, args.exercise, args.min_depth, skipped)
+    for warning in skipped:
+        print(f"tracker: warning: {args.path}: {warning}", file=sys.stderr)
     if args.json:
         json.dump(_finite(summary), sys.stdout, indent=1)
         sys.stdout.write("\n")

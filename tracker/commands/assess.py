@@ -10,6 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 
+from tracker.commands import folder
 from tracker.errors import InputError, RecordingError
 
 SUBCOMMANDS = {
@@ -164,6 +165,7 @@ def _common(p) -> None:
     p.add_argument(
         "--protocols",
         action="append",
+        type=folder,
         default=argparse.SUPPRESS,
         metavar="DIR",
         help="a folder of the clinic's protocol files (repeatable)",
@@ -309,12 +311,14 @@ def run_visit_list(args) -> int:
 
 
 def _simulated(path: Path) -> bool:
-    from tracker.recording import Recording, open_any
+    from tracker.interchange import open_csv
+    from tracker.recording import Recording, is_own_format
 
-    opened = open_any(path)
-    if isinstance(opened, Recording):
+    if is_own_format(path):
+        opened = Recording.open(path)
         return bool(opened.meta.get("simulated") or opened.source.get("simulated"))
-    return any(re.match(r"\s*simulated\s*:\s*true", line) for line in opened.comments)
+    comments = open_csv(path).comments  # the preamble: the samples are not read
+    return any(re.match(r"\s*simulated\s*:\s*true", line) for line in comments)
 
 
 def _private_copy(src: Path, dest: Path) -> None:

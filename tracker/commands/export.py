@@ -8,10 +8,16 @@ import sys
 from pathlib import Path
 
 from tracker import __version__
+from tracker.csv_stream import csv_blocks
 from tracker.errors import InputError
-from tracker.interchange import CsvRecording, block_problem, write_csv, write_csv_to
-from tracker.recording import Recording, open_any
-from tracker.types import ImuBlock
+from tracker.interchange import (
+    CsvSource,
+    NotWritable,
+    open_csv,
+    write_csv_blocks,
+    write_csv_blocks_to,
+)
+from tracker.recording import Recording, is_own_format
 
 
 def register(subparsers) -> None:
@@ -35,21 +41,34 @@ def register(subparsers) -> None:
 def run(args) -> int:
     if args.output != "-" and _same_file(args.path, args.output):
         raise InputError("the output would replace the recording itself", path=args.output)
-    opened = open_any(args.path)
-    block = samples_of(opened)
-    problem = block_problem(block)
-    if problem is not None:  # e.g. a decoder that let a clock step back through
-        raise InputError(f"cannot be exported as an interchange CSV: {problem}", path=opened.path)
-    comments = comments_of(opened)
+    opened, blocks = _opened(args.path)
     for warning in opened.warnings:
         print(f"tracker: warning: {opened.path}: {warning}", file=sys.stderr)
-    if args.output == "-":
-        write_csv_to(sys.stdout, block, comments)
-        return 0
-    write_csv(args.output, block, comments)
-    duration_s = float(block.t_s[-1] - block.t_s[0])
-    print(f"wrote {args.output}: {len(block)} samples, {duration_s:.1f} s, from {opened.path}")
+    comments = comments_of(opened)
+    try:  # written block by block as they are read: memory stays flat however long
+        if args.output == "-":
+            write_csv_blocks_to(sys.stdout, blocks, comments)
+            return 0
+        written = write_csv_blocks(args.output, blocks, comments)
+    except NotWritable as exc:
+        if exc.problem == "no samples":
+            raise InputError("the recording holds no samples to export", path=opened.path) from None
+        raise InputError(
+            f"cannot be exported as an interchange CSV: {exc.problem}", path=opened.path
+        ) from None
+    duration_s = written.last_s - written.first_s
+    print(f"wrote {args.output}: {written.samples} samples, {duration_s:.1f} s, from {opened.path}")
     return 0
+
+
+def _opened(path: str):
+    """The recording (own format) or the CSV's preamble, and its samples to come."""
+    if is_own_format(path):
+        from tracker.sources.replay import recording_blocks
+
+        recording = Recording.open(path)
+        return recording, recording_blocks(recording)
+    return open_csv(path), csv_blocks(path)
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -59,45 +78,10 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def samples_of(opened: Recording | CsvRecording) -> ImuBlock:
-    """Every sample of a recording: its 'S' records, or its packets decoded.
-
-    Raises
-    ------
-    InputError
-        When there are no samples, or packets that cannot be decoded here.
-    """
-    if isinstance(opened, CsvRecording):
-        return opened.block
-    # Packets are what arrived; 'S' records hold samples of sources without packets.
-    has_packets = bool(opened.packets())
-    block = _decode_packets(opened) if has_packets else ImuBlock.concat(opened.sample_blocks())
-    if len(block) == 0:
-        raise InputError("the recording holds no samples to export", path=opened.path)
-    return block
-
-
-def _decode_packets(recording: Recording) -> ImuBlock:
-    if recording.profile_toml is None:
-        raise InputError(
-            "the recording holds sensor packets but no firmware profile to decode them",
-            path=recording.path,
-        )
-    try:
-        from tracker.decode import decode_recording
-    except ImportError:
-        raise InputError(
-            "the recording holds raw sensor packets, and this version of tracker has no "
-            "decoder for them (tracker.decode)",
-            path=recording.path,
-        ) from None
-    return decode_recording(recording)
-
-
-def comments_of(opened: Recording | CsvRecording) -> list[str]:
+def comments_of(opened: Recording | CsvSource) -> list[str]:
     """The metadata comment lines: where the samples came from, then the recording's own."""
     lines = [f"exported by tracker {__version__} from {Path(opened.path).name}"]
-    if isinstance(opened, CsvRecording):
+    if not isinstance(opened, Recording):
         lines += opened.comments
         if opened.extra_columns:
             lines.append(f"columns not exported: {','.join(opened.extra_columns)}")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tracker.commands import depth_deg
 from tracker.errors import DeviceError, InputError, RecordingError, TrackerError
 from tracker.programs import LEGS, get_program, load_programs, user_dir
 
@@ -36,7 +38,7 @@ def register(subparsers) -> None:
     p.add_argument("--db", help="the history database (default: the per-user data folder)")
     p.add_argument("--bell", action="store_true", help="ring the terminal bell on each rep")
     p.add_argument(
-        "--min-depth", type=float, default=10.0, metavar="DEG", help="smallest rep (default 10)"
+        "--min-depth", type=depth_deg, default=10.0, metavar="DEG", help="smallest rep (default 10)"
     )
     sim = p.add_argument_group("simulated sensor (with --simulate)")
     sim.add_argument(
@@ -104,15 +106,19 @@ def changes_since_first(sessions: list[dict], session_id: int, most: int = 4) ->
     return [t.text for t in found[:most]]
 
 
-def _simulated_source(session, speed: float, drop_at_s: float | None):
-    """The simulator through the BLE stack when it exists, else streamed directly."""
+def _simulated_source(session, speed: float | None, drop_at_s: float | None):
+    """The simulator through the BLE stack when it exists, else streamed directly.
+
+    ``speed`` None: on a virtual clock, as fast as the session takes the samples (tests).
+    """
     try:
         from tracker.sources.ble import simulated_ble_source
     except ImportError:
         from tracker.sources.simulated import SimulatedSource
 
         return SimulatedSource(session, speed=speed, drop_at_s=drop_at_s)
-    return simulated_ble_source(session, speed=speed, drop_at_s=drop_at_s)
+    # keep=0: the simulated sensor keeps no copy of what it sent (memory stays flat)
+    return simulated_ble_source(session, speed=speed, drop_at_s=drop_at_s, keep=0)
 
 
 async def _ble_source(device: str | None, profile: str | None):
@@ -125,10 +131,13 @@ async def _ble_source(device: str | None, profile: str | None):
     return await find_source(device=device, profile=profile)
 
 
-def build(args, session=None):
+def build(args, session=None, *, virtual_clock: bool = False):
     """The app for ``args`` (separate from ``run`` so tests can drive it headless).
 
-    ``session`` (a ``SimSession``) replaces the one ``--simulate`` would make.
+    ``session`` (a ``SimSession``) replaces the one ``--simulate`` would make. With
+    ``virtual_clock`` the simulated sensor runs on simulated time, as fast as the
+    session takes its notifications, and they are pushed in batches of a quarter second
+    of the stream: the same views every run, whatever the machine's speed or load (tests).
     """
     from tracker.dashboard.app import TrackerApp
     from tracker.dashboard.drivers import LiveDriver
@@ -154,7 +163,7 @@ def build(args, session=None):
         meta["simulation"] = {"kind": session.kind, "seed": seed, "options": options}
 
         async def open_source():
-            return _simulated_source(session, args.speed, args.drop_at)
+            return _simulated_source(session, None if virtual_clock else args.speed, args.drop_at)
     else:
         painful = args.painful_side or "right"
         sensor = args.sensor_leg or painful
@@ -185,7 +194,13 @@ def build(args, session=None):
 
     workout = Workout(program, painful_leg=painful, sensor_leg=sensor, simulated=args.simulate)
     driver = LiveDriver(
-        open_source, workout, Pipeline(config), open_writer=open_writer, on_end=on_end
+        open_source,
+        workout,
+        Pipeline(config),
+        open_writer=open_writer,
+        on_end=on_end,
+        batch_s=0.25 if virtual_clock else 0.05,
+        clock=None if virtual_clock else time.monotonic,
     )
     app = TrackerApp(driver, bell=args.bell)
     app.history_db = args.db
@@ -213,6 +228,7 @@ def open_recording(path: Path, source, meta: dict):
         profile_toml=getattr(profile, "text", None),
         meta={**meta, **stream},
         private=True,
+        background=True,  # the event loop draws the screen: a slow disk must not stall it
     )
 
 
@@ -224,6 +240,8 @@ def run(args) -> int:
         return 0
     app = build(args)
     app.run()
+    if app.return_code:  # the screens failed (Textual printed why): not a success
+        return app.return_code
     over = app.over
     if over is not None and over.recording:
         print(f"Recorded to {over.recording}")

@@ -6,6 +6,7 @@ import json
 import math
 import sys
 
+from tracker.commands import folder
 from tracker.decoders import DECODERS
 from tracker.errors import InputError
 from tracker.profiles import FirmwareProfile, get_profile, load_profiles, user_dir
@@ -56,6 +57,7 @@ def _dirs_option(p) -> None:
     p.add_argument(
         "--profiles-dir",
         action="append",
+        type=folder,
         metavar="DIR",
         help="read profiles from DIR as well (repeatable; default: your profile folder)",
     )

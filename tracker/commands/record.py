@@ -6,6 +6,7 @@ import asyncio
 import sys
 import time
 
+from tracker.commands import folder
 from tracker.errors import DeviceError, InputError
 from tracker.sources import SourceStatus
 
@@ -46,7 +47,7 @@ def register(subparsers) -> None:
         metavar="S",
         help="seconds between status lines when not on a terminal (5)",
     )
-    p.add_argument("--profiles-dir", metavar="DIR", help="a folder of extra profiles")
+    p.add_argument("--profiles-dir", type=folder, metavar="DIR", help="a folder of extra profiles")
     sim = p.add_argument_group("simulation (no radio)")
     sim.add_argument(
         "--simulate",
@@ -95,8 +96,8 @@ async def open_source(args):
     rate = args.rate or profile.default_hz
     profile.settings(rate, args.acc_range, args.gyr_range)  # refuse what it does not offer
     session = simulate(args.simulate, seed=args.seed, rate_hz=rate)
-    source = simulated_ble_source(
-        session, profile=profile, speed=args.speed, drop_at_s=args.drop_at
+    source = simulated_ble_source(  # keep=0: no copy of what was sent (memory stays flat)
+        session, profile=profile, speed=args.speed, drop_at_s=args.drop_at, keep=0
     )
     source.simulation = {"kind": args.simulate, "seed": args.seed, "speed": args.speed}
     return source

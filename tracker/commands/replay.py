@@ -72,4 +72,4 @@ def run(args) -> int:
     for warning in app.driver.player.data.warnings:
         print(f"tracker: {args.session}: {warning}")
     app.run()
-    return 0
+    return app.return_code or 0  # non-zero when the screens failed

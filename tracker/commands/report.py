@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from tracker.commands import folder
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -24,7 +26,9 @@ def register(subparsers) -> None:
         "-o", "--output", metavar="FILE", help="the .pdf (or .html) to write (default: reports/)"
     )
     p.add_argument("--db", metavar="PATH", help="the history database")
-    p.add_argument("--protocols", action="append", metavar="DIR", help="clinic protocol folders")
+    p.add_argument(
+        "--protocols", action="append", type=folder, metavar="DIR", help="clinic protocol folders"
+    )
     p.set_defaults(func=run)
 
 

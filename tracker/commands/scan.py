@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 
+from tracker.commands import folder
 from tracker.errors import InputError
 
 
@@ -27,7 +28,7 @@ def register(subparsers) -> None:
         action="store_true",
         help="scan simulated sensors (one per shipped profile) instead of the radio",
     )
-    p.add_argument("--profiles-dir", metavar="DIR", help="a folder of extra profiles")
+    p.add_argument("--profiles-dir", type=folder, metavar="DIR", help="a folder of extra profiles")
     p.set_defaults(func=run)
 
 

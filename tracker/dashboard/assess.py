@@ -127,6 +127,8 @@ def run(args) -> int:
         app.run()
     finally:
         app.driver.history.close()
+    if app.return_code:  # the screens failed (Textual printed why): not a success
+        return app.return_code
     visit = app.driver.visit
     if visit is not None:
         print(

@@ -36,6 +36,10 @@ from tracker.types import ImuBlock
 ANGLES = ("flex_deg", "frontal_deg", "rot_deg", "shank_flex_deg", "shank_frontal_deg", "sway_gain")
 STILL_PIECE_S = 4.0  # stillness made ahead (dropped when the person moves sooner)
 MOVE_S = 1.5  # from one posture to another (sitting down, standing up)
+# After the sensor is strapped to the other thigh the person stands a moment before the
+# trial: the trial's first samples come from where the sensor now is. (The stream's
+# decoded times may lag the person's own by a packet or two.)
+MOVED_SENSOR_S = 0.5
 STANCE_ENDINGS = (*clinical.ENDINGS, "none")  # "none": held past the protocol's limit
 POSTURAL_SWAY_DEG = 0.12
 
@@ -194,11 +198,14 @@ class SimulatedPerson:
         self._drop_stillness()
         test = self.protocol.test
         single = test == "stance" and condition.start == "lift_off"
-        if condition.leg in LEGS and condition.leg != self.leg:
+        moved = condition.leg in LEGS and condition.leg != self.leg
+        if moved:
             self.leg = condition.leg  # the clinician moves the sensor: samples jump here
         segments, truth_kind = self._trial_segments(condition)
         first = _frame(segments[0], 0)
         before = [] if _same(self._posture, first) else [_move(self._posture, first, MOVE_S)]
+        if moved:
+            before.append(_hold(first, MOVED_SENSOR_S))
         self._make(before, droppable=False)
         ready = self._end_s  # from here on: still in the starting position
         trial = PersonTrial(condition.name, practice, test, single, ready_s=ready)

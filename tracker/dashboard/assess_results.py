@@ -33,7 +33,8 @@ def condition_row(c: dict) -> tuple:
     if c.get("capped_trials") and c["mean"] is not None:
         mean = "≥ " + mean
     score = f"≥ {limit:g}" if c.get("score_capped") else num(c["score"], nd)
-    return (c["condition"], counted, best, mean, f"{score} ({c['score_rule']})", num(sway, 2))
+    condition = Text(c["condition"])  # from a protocol file: never read as markup
+    return (condition, counted, best, mean, f"{score} ({c['score_rule']})", num(sway, 2))
 
 
 def norm_line(c: dict, refs: list[str]) -> Text:

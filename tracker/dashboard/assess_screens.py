@@ -95,7 +95,8 @@ class PatientScreen(ShownScreen):
         table.add_columns("ID", "age band", "sex", "visits", "notes")
         patients = self.app.driver.history.patients()
         for p in patients:
-            table.add_row(p["id"], p["age_band"], p["sex"] or "", str(p["visits"]), p["notes"])
+            cells = (p["id"], p["age_band"], p["sex"] or "", str(p["visits"]), p["notes"])
+            table.add_row(*map(Text, cells))  # a person's words, never read as markup
         ids = [p["id"] for p in patients]
         if select in ids:
             table.move_cursor(row=ids.index(select))
@@ -372,7 +373,8 @@ class ConditionScreen(ModalScreen):
         options = []
         for c in self.driver.protocol.conditions:
             done = a.counted(c.name)
-            options.append(Option(f"{c.name}  ({done}/{self.driver.protocol.trials})", id=c.name))
+            label = Text(f"{c.name}  ({done}/{self.driver.protocol.trials})")
+            options.append(Option(label, id=c.name))
         with Vertical(id="conditions"):
             yield Static("[b]Go to a condition[/b]  [dim]enter to choose · escape[/dim]")
             yield OptionList(*options)

@@ -68,7 +68,9 @@ def person_source(
     settings = profile.settings(person.rate_hz)
     clock = SimClock(speed)
     outage = None if drop_at_s is None else Outage(float(drop_at_s), float(offline_s))
-    peripheral = PersonPeripheral(profile, person, settings=settings, clock=clock, outage=outage)
+    peripheral = PersonPeripheral(  # keep=0: no copy of what was sent (memory stays flat)
+        profile, person, settings=settings, clock=clock, outage=outage, keep=0
+    )
     air = FakeRadio(clock)
     air.add(peripheral)
     source = BleSource(

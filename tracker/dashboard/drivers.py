@@ -63,6 +63,8 @@ class LiveDriver:
         returns a line for the person.
     batch_s : float
         The runner's batching (see ``SessionRunner``).
+    clock : callable or None
+        The runner's clock (None: batches cut by the stream's time; see ``SessionRunner``).
     """
 
     kind = "live"
@@ -76,8 +78,10 @@ class LiveDriver:
         open_writer: Callable[[ImuSource], RecordingWriter] | None = None,
         on_end: Callable[[dict, str | None], str | None] | None = None,
         batch_s: float = 0.05,
+        clock: Callable[[], float] | None = time.monotonic,
     ):
         self.open_source = open_source
+        self.clock = clock
         self.workout = workout
         self.pipeline = pipeline
         self.open_writer = open_writer
@@ -102,7 +106,9 @@ class LiveDriver:
                 writer = self.open_writer(source)
             except RecordingError as exc:
                 self.workout.recording_error = exc.one_line()
-        self.runner = SessionRunner(source, self.pipeline, writer, batch_s=self.batch_s)
+        self.runner = SessionRunner(
+            source, self.pipeline, writer, batch_s=self.batch_s, clock=self.clock
+        )
         self.workout.recording = self.runner.recording_path
         post(self.workout.view())
         if self._stop_early:
@@ -205,8 +211,7 @@ class ReplayDriver:
         while not self._stopped:
             now = self.clock()
             if self.player.playing and not self.player.finished:
-                target = self.player.position_s + (now - last) * self.player.speed
-                self._play_to(target)
+                self._play(now - last)
             last = now
             if self.player.finished and not self._over_sent:
                 self._over_sent = True
@@ -218,8 +223,8 @@ class ReplayDriver:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tick_s)
 
-    def _play_to(self, target_s: float) -> None:
-        for item in self.player.advance_to(target_s):
+    def _play(self, elapsed_s: float) -> None:
+        for item in self.player.play_for(elapsed_s):
             if isinstance(item, list):
                 for e in item:
                     self._post(e)

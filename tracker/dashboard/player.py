@@ -23,6 +23,7 @@ from tracker.sources.replay import ReplayData, status_of
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 PRE_ROLL_S = 1.0  # a jump lands this long before what it jumps to
+PASS_OVER_S = 5.0  # playback waits through a shorter silence, and passes a longer one at once
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class ReplayPlayer:
         self.i = 0  # next sample to push
         self.k = 0  # next action to apply
         self.finished = False
+        self.clock_s = self.data.start_s  # where playback is, between samples too
 
     # -- where ------------------------------------------------------------------------
 
@@ -108,6 +110,8 @@ class ReplayPlayer:
         next_checkpoint = self.data.start_s + self.checkpoint_s
         while self.i < len(self.t):
             target = self.position_s + slice_s
+            if self.t[self.i] > target:  # a silence of a day is one step, not 2880
+                target = float(self.t[self.i]) + slice_s
             for item in self.advance_to(target):
                 if isinstance(item, list):  # coach events
                     marks["set"] += [e.summary.start_s for e in item if e.kind == "set"]
@@ -124,6 +128,16 @@ class ReplayPlayer:
         self.seek(self.data.start_s)
 
     # -- playing ------------------------------------------------------------------------
+
+    def play_for(self, elapsed_s: float) -> Iterator:
+        """Run the playback clock on by ``elapsed_s`` of wall time at ``speed``, and push
+        what became due (as ``advance_to``). The clock runs through a silence (a lost
+        sensor is seen for as long as it was lost) unless it lasts over ``PASS_OVER_S``:
+        then it goes on at the next sample."""
+        self.clock_s = max(self.clock_s, self.position_s) + elapsed_s * self.speed
+        if 0 < self.i < len(self.t) and self.t[self.i] - self.t[self.i - 1] > PASS_OVER_S:
+            self.clock_s = max(self.clock_s, float(self.t[self.i]))
+        yield from self.advance_to(self.clock_s)
 
     def advance_to(self, target_s: float) -> Iterator:
         """Push every sample up to ``target_s`` (and the actions among them).
@@ -183,6 +197,7 @@ class ReplayPlayer:
             self._reset()
         for _ in self.advance_to(target_s):
             pass
+        self.clock_s = target_s
 
     def next_mark(self, kind: str) -> float | None:
         """Where to jump for the next ``rep``, ``set`` or ``bout`` after the position.

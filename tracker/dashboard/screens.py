@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
@@ -171,7 +172,7 @@ class ReplayScreen(WorkoutScreen):
 
 HELP = """\
 [b]Keys[/b]
-{keys}
+$keys
 
 [b]What one thigh sensor measures[/b]
 The thigh's inclination from standing (not the knee angle), its tilt in two planes, and \
@@ -180,7 +181,7 @@ wobble (side-to-side shake during a rep), balance sway, and holds (the thigh sti
 position).
 
 [b]This exercise[/b]
-{step}
+$step
 
 [b]Colours[/b] green: within the exercise's target · yellow: outside it (with a cue). \
 Time on screen is the sensor's time: when the sensor is lost, timers wait.
@@ -209,7 +210,8 @@ class HelpScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(HELP.format(keys=self._keys, step=self._step))
+            # a program's words are inserted as written, never read as markup ("[bold")
+            yield Static(Content.from_markup(HELP, keys=self._keys, step=self._step))
             yield Static("[dim]escape or ? to close[/dim]")
 
 

@@ -60,72 +60,86 @@ class Line(Static):
         self.update(content, layout=False)
 
 
+def top_text(view: WorkoutView, lost_for_s: float | None = None, width: int = 78) -> Text:
+    """Simulated/replay badge, the sensor link, recording, the program (its title when it
+    fits in ``width`` cells, else its short name, else nothing)."""
+    out = Text()
+    if view.replay is not None:
+        out.append(" REPLAY ", style="bold black on cyan")
+        out.append(" ")
+    if view.simulated:
+        out.append(" SIMULATED ", style="bold black on yellow")
+        out.append(" ")
+    out.append_text(link_text(view.link, lost_for_s))
+    if view.replay is None:
+        if view.recording_error:
+            out.append(" · NOT RECORDING", style=f"bold {BAD}")
+        elif view.recording:
+            out.append(" · ", style=DIM).append("● REC", style=BAD)
+    for title in (view.title, view.program):
+        if title and out.cell_len + 3 + len(title) <= width:
+            out.append(" · ", style=DIM).append(title, style="bold")
+            break
+    return out
+
+
+def step_text(view: WorkoutView) -> Text:
+    """The exercise, and where the person is in it: "Set 3/5 · right leg · 7/10"."""
+    c = view.coach
+    if c.step is None:
+        return Text.assemble((c.headline, "bold"), "\n", (c.next_text, DIM))
+    head = Text.assemble(
+        (c.step.name, "bold"), (f"  · exercise {c.step_index + 1}/{c.step_count}", DIM)
+    )
+    line = Text(c.headline, style="bold")
+    if c.side_label:
+        line.append(f" ({c.side_label})", style=DIM)
+    if c.step.sensor == "working" and c.side_leg and c.side_leg != c.sensor_leg:
+        line.append(f" · sensor on the {c.sensor_leg} thigh!", style=f"bold {WARN}")
+    return Text.assemble(head, "\n", line)
+
+
+def cue_text(view: WorkoutView) -> Text:
+    """The coach's latest cue, coloured by what it means."""
+    c = view.coach
+    if view.problem:  # the whole problem is on the info lines below
+        return Text("▲ The sensor stopped: see below", style=f"bold {BAD}")
+    if view.link.lost:
+        return Text("Sensor lost: keep still, reconnecting…", style=f"bold {BAD}")
+    if not c.calibrated and c.mode != "done":
+        return Text("Stand still on both feet for two seconds", style=f"bold {WARN}")
+    if c.move_sensor_to:
+        return Text(
+            f"Move the sensor to your {c.move_sensor_to} thigh, then press m", style=f"bold {WARN}"
+        )
+    if c.cue is not None:
+        style = {"good": GOOD, "warn": WARN}.get(c.cue.level, "")
+        return Text(c.cue.text, style=f"bold {style}".strip())
+    if c.mode == "paused":
+        return Text("Paused (space to resume)", style=f"bold {WARN}")
+    return Text(view.note, style=DIM) if view.note else Text("")
+
+
 class TopBar(Line):
     """Simulated/replay badge, the sensor link, recording, the program."""
 
     def show(self, view: WorkoutView, lost_for_s: float | None = None) -> None:
-        out = Text()
-        if view.replay is not None:
-            out.append(" REPLAY ", style="bold black on cyan")
-            out.append(" ")
-        if view.simulated:
-            out.append(" SIMULATED ", style="bold black on yellow")
-            out.append(" ")
-        out.append_text(link_text(view.link, lost_for_s))
-        if view.replay is None:
-            if view.recording_error:
-                out.append(" · NOT RECORDING", style=f"bold {BAD}")
-            elif view.recording:
-                out.append(" · ", style=DIM).append("● REC", style=BAD)
-        # the program's title when it fits, else its short name, else nothing
         width = self.size.width - 2 if self.size.width else 78
-        for title in (view.title, view.program):
-            if title and out.cell_len + 3 + len(title) <= width:
-                out.append(" · ", style=DIM).append(title, style="bold")
-                break
-        self.set(out)
+        self.set(top_text(view, lost_for_s, width))
 
 
 class StepPanel(Line):
     """The exercise, and where the person is in it: "Set 3/5 · right leg · 7/10"."""
 
     def show(self, view: WorkoutView) -> None:
-        c = view.coach
-        if c.step is None:
-            self.set(Text.assemble((c.headline, "bold"), "\n", (c.next_text, DIM)))
-            return
-        head = Text.assemble(
-            (c.step.name, "bold"), (f"  · exercise {c.step_index + 1}/{c.step_count}", DIM)
-        )
-        line = Text(c.headline, style="bold")
-        if c.side_label:
-            line.append(f" ({c.side_label})", style=DIM)
-        if c.step.sensor == "working" and c.side_leg and c.side_leg != c.sensor_leg:
-            line.append(f" · sensor on the {c.sensor_leg} thigh!", style=f"bold {WARN}")
-        self.set(Text.assemble(head, "\n", line))
+        self.set(step_text(view))
 
 
 class CueLine(Line):
     """The coach's latest cue, coloured by what it means."""
 
     def show(self, view: WorkoutView) -> None:
-        c = view.coach
-        if view.problem:  # the whole problem is on the info lines below
-            self.set(Text("▲ The sensor stopped: see below", style=f"bold {BAD}"))
-        elif view.link.lost:
-            self.set(Text("Sensor lost: keep still, reconnecting…", style=f"bold {BAD}"))
-        elif not c.calibrated and c.mode != "done":
-            self.set(Text("Stand still on both feet for two seconds", style=f"bold {WARN}"))
-        elif c.move_sensor_to:
-            text = f"Move the sensor to your {c.move_sensor_to} thigh, then press m"
-            self.set(Text(text, style=f"bold {WARN}"))
-        elif c.cue is not None:
-            style = {"good": GOOD, "warn": WARN}.get(c.cue.level, "")
-            self.set(Text(c.cue.text, style=f"bold {style}".strip()))
-        elif c.mode == "paused":
-            self.set(Text("Paused (space to resume)", style=f"bold {WARN}"))
-        else:
-            self.set(Text(view.note, style=DIM) if view.note else "")
+        self.set(cue_text(view))
 
 
 class InfoLine(Line):

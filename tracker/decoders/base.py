@@ -39,8 +39,9 @@ def read_field(rows: np.ndarray, offset: int, kind: str, count: int) -> np.ndarr
 class Scaler:
     """Raw values -> SI in the sensor frame (scale, unit and axis map at once), and back."""
 
-    def __init__(self, quantity: Quantity, scale: float):
+    def __init__(self, quantity: Quantity, scale: float, full_scale_si: float | None = None):
         self.gain = scale * quantity.si
+        self.full_scale_si = full_scale_si  # where an encoder saturates, as the sensor does
         self.matrix = np.asarray(quantity.matrix) * self.gain
         self.limit_si = None if quantity.limit is None else quantity.limit * quantity.si
         self.axes = np.asarray(quantity.matrix)
@@ -49,8 +50,11 @@ class Scaler:
         return np.asarray(raw, dtype=np.float64) @ self.matrix.T
 
     def to_raw(self, si: np.ndarray) -> np.ndarray:
-        """Inverse of ``to_si`` (float, not yet quantised)."""
-        return (np.asarray(si, dtype=np.float64) @ self.axes) / self.gain
+        """Inverse of ``to_si`` (float, not yet quantised), saturated at the full scale."""
+        si = np.asarray(si, dtype=np.float64)
+        if self.full_scale_si is not None:
+            si = np.clip(si, -self.full_scale_si, self.full_scale_si)
+        return (si @ self.axes) / self.gain
 
     def implausible(self, si: np.ndarray) -> np.ndarray:
         """Rows that are not finite or beyond the profile's plausibility limit."""
@@ -61,7 +65,16 @@ class Scaler:
 
 
 def scalers(profile: FirmwareProfile, settings: Settings) -> tuple[Scaler, Scaler]:
-    return Scaler(profile.acc, settings.acc_scale), Scaler(profile.gyr, settings.gyr_scale)
+    return (
+        Scaler(profile.acc, settings.acc_scale, _full_scale_si(profile.acc, settings.acc_range)),
+        Scaler(profile.gyr, settings.gyr_scale, _full_scale_si(profile.gyr, settings.gyr_range)),
+    )
+
+
+def _full_scale_si(quantity: Quantity, chosen: float | None) -> float | None:
+    if quantity.default_range is None:
+        return None
+    return quantity.range(chosen).value * quantity.range_si
 
 
 def quantise(raw: np.ndarray, kind: str) -> np.ndarray:
@@ -102,6 +115,20 @@ class Chunk:
 
     def __len__(self) -> int:
         return int(self.counts.sum())
+
+    def without(self, packets: np.ndarray) -> Chunk:
+        """The chunk without the packets marked True in ``packets`` (one flag per packet)."""
+        samples = np.repeat(packets, self.counts)
+        keep = ~packets
+        return Chunk(
+            self.stream,
+            self.t_rx_s[keep],
+            self.counts[keep],
+            None if self.stamps is None else self.stamps[keep],
+            self.acc[~samples] if len(self.acc) else self.acc,
+            self.gyr[~samples] if len(self.gyr) else self.gyr,
+            self.order[keep],
+        )
 
 
 @dataclass

@@ -255,7 +255,7 @@ class Pairer:
         best = np.where(np.abs(tg[right] - ta) < np.abs(tg[left] - ta), right, left)
         ai = np.flatnonzero(np.abs(tg[best] - ta) < self.tol_s)
         gi = best[ai]
-        keep = np.concatenate(([True], np.diff(gi) > 0))
+        keep = np.diff(gi, prepend=-1) > 0  # one acc sample per gyr sample
         ai, gi = ai[keep], gi[keep]
         # what stays: after the last pair, and still able to meet a partner
         last_a = ai[-1] if len(ai) else -1

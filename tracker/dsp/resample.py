@@ -16,7 +16,8 @@ interval over ``hole_ratio`` times the median of the recent ones (lost packets):
 Grid points in a hole wait until the samples its bridge looks at after it (1.5 times its
 length, within 0.15 s and ``edge_s``) have arrived. A
 silence longer than ``max_gap_s`` is not bridged at all: its grid points are
-skipped and the first one after it is flagged, so later stages restart there.
+never made (a jump of a year in the times costs no more than one of a second) and
+the first one after it is flagged, so later stages restart there.
 
 Each grid value depends only on the samples around it, computed the same way in
 any push, so the output is identical however the input was chunked.
@@ -55,8 +56,7 @@ class UniformResampler:
         self._tail_v: np.ndarray | None = None
         self._group_of = np.empty(0, int)  # each channel's group, set at the first push
         self._recent = np.empty(0)  # intervals before the tail's
-        self._skipped = 0  # grid points skipped inside long silences so far
-        self._skipped_at_last_kept = 0
+        self._restart_pending = False  # points were skipped since the last one made
 
     def push(self, t_s: np.ndarray, values: np.ndarray):
         """Resample one block.
@@ -85,19 +85,19 @@ class UniformResampler:
         limit = xp[pending[0]] if len(pending) else xp[-1]
         self._keep_tail(xp, fp, dx, limit)
 
-        n = np.arange(self._next_n, max(int(np.floor((limit - self._t0) * self.rate_hz)) + 1, 0))
-        t_grid = self._t0 + n / self.rate_hz
-        n, t_grid = n[t_grid <= limit], t_grid[t_grid <= limit]  # guard the float edge
-        if len(n) == 0:
+        start, stop = self._next_n, max(int(np.floor((limit - self._t0) * self.rate_hz)) + 1, 0)
+        while stop > start and self._time(stop - 1) > limit:  # guard the float edge
+            stop -= 1
+        if stop <= start:
             return _empty(width)
-        self._next_n = int(n[-1]) + 1
+        self._next_n = stop
         if len(xp) == 1:
+            t_grid = self._time(np.arange(start, stop))
             return t_grid, np.repeat(fp, len(t_grid), axis=0), *_flags(len(t_grid), width)
 
+        n, restart = self._outside_silences(start, stop, xp, dx)
+        t_grid = self._time(n)
         i = np.clip(np.searchsorted(xp, t_grid, side="right") - 1, 0, len(xp) - 2)
-        inside_gap = (dx[i] > self.max_gap_s) & (t_grid > xp[i])
-        restart = self._restarts(inside_gap)
-        t_grid, i = t_grid[~inside_gap], i[~inside_gap]
         s = ((t_grid - xp[i]) / dx[i])[:, None]
         # Exact at both ends: a grid time on the newest sample may fall in its interval
         # (s = 1) in one push and start the next interval (s = 0) in another.
@@ -221,14 +221,45 @@ class UniformResampler:
         usual[partial] = [np.nanmedian(w) for w in windows[partial]]
         return dx > self.hole_ratio * usual
 
-    def _restarts(self, inside_gap: np.ndarray) -> np.ndarray:
-        """Flag the first kept point after skipped ones (possibly skipped in an earlier push)."""
-        skipped_before = (np.cumsum(inside_gap) + self._skipped)[~inside_gap]
-        previous = np.concatenate([[self._skipped_at_last_kept], skipped_before[:-1]])
-        self._skipped += int(inside_gap.sum())
-        if len(skipped_before):
-            self._skipped_at_last_kept = int(skipped_before[-1])
-        return skipped_before > previous
+    def _time(self, n):
+        """Time of grid point(s) ``n``."""
+        return self._t0 + n / self.rate_hz
+
+    def _first_after(self, x: float, start: int, strictly: bool) -> int:
+        """The first grid index from ``start`` whose time is after ``x`` (or at it, unless
+        ``strictly``), by the same float arithmetic as the grid's times."""
+        n = max(start, int(np.floor((x - self._t0) * self.rate_hz)))
+        while n > start and (self._time(n - 1) > x if strictly else self._time(n - 1) >= x):
+            n -= 1
+        while not (self._time(n) > x if strictly else self._time(n) >= x):
+            n += 1
+        return n
+
+    def _outside_silences(self, start: int, stop: int, xp, dx):
+        """Grid indices from ``start`` to ``stop`` but those strictly inside a silence longer
+        than ``max_gap_s``, which are never made (a jump of a day in the times costs nothing),
+        and the flags of the first ones after skipped points (perhaps in an earlier push)."""
+        pieces, after = [], []
+        at = start
+        for k in np.flatnonzero(dx > self.max_gap_s):
+            skip_from = min(self._first_after(xp[k], at, strictly=True), stop)
+            skip_to = min(self._first_after(xp[k + 1], skip_from, strictly=False), stop)
+            pieces.append(np.arange(at, skip_from))
+            if skip_to > skip_from:
+                after.append(skip_to)
+            at = skip_to
+        pieces.append(np.arange(at, stop))
+        n = np.concatenate(pieces)
+        restart = np.zeros(len(n), bool)
+        first = np.searchsorted(n, after)  # the first kept point after each skipped run
+        restart[first[first < len(n)]] = True
+        if self._restart_pending and len(n):
+            restart[0] = True
+        if after:
+            self._restart_pending = first[-1] >= len(n)
+        elif len(n):
+            self._restart_pending = False
+        return n, restart
 
 
 def _quadratic(x: np.ndarray, y: np.ndarray):

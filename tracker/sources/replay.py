@@ -33,39 +33,57 @@ STATUS_KINDS = (
 )
 
 
+PACKETS_PER_DECODE = 4096  # a long run of packets is decoded in parts (same samples)
+
+
 def iter_blocks(path: str | Path) -> Iterator[ImuBlock]:
     """The samples of a recording (own format or interchange CSV), in order.
 
     Packet records are decoded with the firmware profile stored in the recording,
     one decoder for the whole stream as live ran it, so replay re-runs decoding
     exactly; sample records (a source without packets) are passed through, each
-    where it stands in the file.
+    where it stands in the file. Read piece by piece: memory stays flat.
     """
-    from tracker.recording import Recording, open_any
+    from tracker.csv_stream import csv_blocks
+    from tracker.recording import Recording, is_own_format
 
-    opened = open_any(path)
-    if not isinstance(opened, Recording):
-        yield opened.block
+    if not is_own_format(path):
+        yield from csv_blocks(path)
         return
-    yield from _recording_blocks(opened)
+    yield from recording_blocks(Recording.open(path))
 
 
-def _recording_blocks(rec) -> Iterator[ImuBlock]:
+def recording_blocks(rec) -> Iterator[ImuBlock]:
+    """A ``Recording``'s samples in file order (see ``iter_blocks``), in blocks of a few
+    thousand samples."""
+    for kind, obj in _coalesced(recording_items(rec)):
+        if kind == "S":
+            yield obj
+
+
+def recording_items(rec) -> Iterator[tuple[str, object]]:
+    """``('S', ImuBlock)`` and ``('E', dict)`` in file order, packets decoded into samples
+    (where a run of packets ends, or every ``PACKETS_PER_DECODE`` of them)."""
     decoder = None
     run: list[RawPacket] = []
     for kind, obj in rec.records():
         if kind == "P":
             run.append(obj)
-            continue
+            if len(run) < PACKETS_PER_DECODE:
+                continue
         if run:
             decoder = decoder or _decoder(rec)
-            yield decoder.feed_many(run).block
+            block = decoder.feed_many(run).block
             run = []
-        if kind == "S":
-            yield obj
+            if len(block):
+                yield "S", block
+        if kind in ("S", "E"):
+            yield kind, obj
     if run:
         decoder = decoder or _decoder(rec)
-        yield decoder.feed_many(run).block
+        block = decoder.feed_many(run).block
+        if len(block):
+            yield "S", block
 
 
 def _decoder(rec):
@@ -77,11 +95,64 @@ def _decoder(rec):
         raise InputError(
             "the recording has packets but no firmware profile to decode them", path=rec.path
         )
-    from tracker.decode import make_decoder
+    try:
+        from tracker.decode import make_decoder
+    except ImportError:
+        raise InputError(
+            "the recording holds raw sensor packets, and this version of tracker has no "
+            "decoder for them (tracker.decode)",
+            path=rec.path,
+        ) from None
 
     profile = load_profile_text(rec.profile_toml, f"{rec.path} (stored profile)")
     meta = rec.metadata
     return make_decoder(profile, **{k: meta.get(k) for k in ("rate_hz", "acc_range", "gyr_range")})
+
+
+def stream_into(pipeline, rec) -> None:
+    """Push a whole ``Recording`` into ``pipeline`` as it is read, recalibrating where the
+    session did: ``replay_into`` without holding the recording (the same pushes' results).
+    """
+    due: list[float] = []  # recalibrations waiting for the stream to pass their point
+    for kind, obj in _coalesced(recording_items(rec)):
+        if kind == "E":
+            if obj.get("kind") == "recalibrate" and obj.get("after_t_s") is not None:
+                due.append(float(obj["after_t_s"]))
+            continue
+        start = 0
+        while due:
+            stop = int(np.searchsorted(obj.t_s, due[0], side="right"))
+            if stop == len(obj):
+                break  # samples up to the point may still come
+            if stop > start:
+                pipeline.push(obj.slice(start, stop))
+                start = stop
+            pipeline.recalibrate()
+            due.pop(0)
+        if start < len(obj):
+            pipeline.push(obj.slice(start, len(obj)))
+    for _ in due:
+        pipeline.recalibrate()
+
+
+def _coalesced(items, samples: int = 4096):
+    """``items`` with consecutive sample blocks joined into blocks of ``samples`` or more
+    (a record holds a second: a push each would cost the pipeline more than its work)."""
+    pending: list[ImuBlock] = []
+    count = 0
+    for kind, obj in items:
+        if kind == "S":
+            pending.append(obj)
+            count += len(obj)
+            if count < samples:
+                continue
+        if pending:
+            yield "S", ImuBlock.concat(pending)
+            pending, count = [], 0
+        if kind != "S":
+            yield kind, obj
+    if pending:
+        yield "S", ImuBlock.concat(pending)
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,7 +211,7 @@ def load_replay(path: str | Path) -> ReplayData:
 
     opened = open_any(path)
     if isinstance(opened, Recording):
-        block = ImuBlock.concat(list(_recording_blocks(opened)))
+        block = ImuBlock.concat(list(recording_blocks(opened)))
         events = tuple(e for e in opened.events() if isinstance(e.get("t_s"), int | float))
         data = ReplayData(str(path), block, events, opened.header, tuple(opened.warnings))
     else:

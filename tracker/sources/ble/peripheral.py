@@ -182,6 +182,10 @@ class SimulatedPeripheral:
         with a retransmit buffer does); a central must not count them twice.
     interval_s : float
         Connection interval: notifications go out in bursts at this period.
+    keep : int or None
+        How many of the last notifications sent and motion chunks encoded to keep in
+        ``sent`` and ``encoded`` (None: all, for tests to compare; a long session on the
+        simulated sensor keeps none, or its memory grows about 1.2 MB a minute).
     """
 
     def __init__(
@@ -201,6 +205,7 @@ class SimulatedPeripheral:
         interval_s: float = 0.03,
         chunk_s: float = 0.5,
         device_info: dict[str, str] | None = None,
+        keep: int | None = None,
     ):
         self.profile = profile
         self.settings = settings or profile.settings()
@@ -221,9 +226,10 @@ class SimulatedPeripheral:
         self.encoder = make_encoder(
             profile, self.settings.rate_hz, self.settings.acc_range, self.settings.gyr_range
         )
-        self.encoded: list[ImuBlock] = []  # what went into the encoder, in order
+        # what went into the encoder and what was sent, in order (the last ``keep`` of them)
+        self.encoded: list[ImuBlock] | deque[ImuBlock] = [] if keep is None else deque(maxlen=keep)
         self.log: list[Received] = []
-        self.sent: list[Sent] = []
+        self.sent: list[Sent] | deque[Sent] = [] if keep is None else deque(maxlen=keep)
         self.connections = 0
         self.finished = asyncio.Event()
         self.advertising = True

@@ -52,6 +52,7 @@ def simulated_ble_source(
     replay_on_reconnect: int = 0,
     radio: str = "fake",
     backoff: Backoff | None = None,
+    keep: int | None = None,
 ) -> BleSource:
     """A BLE source streaming a simulator session through a simulated sensor and bleak.
 
@@ -73,6 +74,9 @@ def simulated_ble_source(
         count twice).
     radio : {"fake", "bumble"}
         The in-process fake backend, or bumble's virtual controllers (real ATT).
+    keep : int or None
+        What the simulated sensor keeps of what it sent (see ``SimulatedPeripheral``;
+        None: all, for tests; 0 for a session of any length).
 
     Returns
     -------
@@ -96,6 +100,7 @@ def simulated_ble_source(
         clock=clock,
         outage=outage,
         replay_on_reconnect=replay_on_reconnect,
+        keep=keep,
     )
     if radio == "fake":
         air = FakeRadio(clock)
