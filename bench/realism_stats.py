@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal
+from scipy.integrate import trapezoid
 
 GRAVITY_M_S2 = 9.80665
 BANDS_HZ = ((0.2, 1.0), (1.0, 3.0), (3.0, 8.0), (8.0, 20.0))
@@ -91,7 +92,7 @@ def activity_stats(case: Case) -> dict:
         p = p.sum(axis=1)  # the three axes' power together: independent of the mounting
         for lo, hi in BANDS_HZ:
             band = (f >= lo) & (f < min(hi, fs / 2))
-            rms = np.sqrt(np.trapezoid(p[band], f[band])) if band.sum() > 1 else np.nan
+            rms = np.sqrt(trapezoid(p[band], f[band])) if band.sum() > 1 else np.nan
             out[f"{name}_{lo:g}-{hi:g}Hz_rms"] = float(rms)
     # The main rotation (first principal axis of the gyro) and its dominant frequency.
     centred = gyr - gyr.mean(axis=0)

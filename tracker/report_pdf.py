@@ -183,7 +183,9 @@ def render_pdf(data: dict, path) -> list[dict]:
         ) from None
     pt, visit = data["patient"], data["visit"]
     try:
-        with PdfPages(path) as pdf:
+        # TrueType fonts carry every character's code: the text (≥, °, ±) can be searched
+        # and copied on every matplotlib allowed (3.8's Type 3 fonts lost "≥").
+        with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
             flow = _Flow(plt, pdf, f"Patient {pt['id']} · visit {visit['id']} · {visit['date']}")
             _summary(flow, data)
             _setup(flow, data)
