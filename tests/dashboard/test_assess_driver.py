@@ -73,19 +73,11 @@ def test_a_reason_typed_while_the_clock_is_held_ends_the_trial_at_the_key(driver
     assert trial["status"] == "complete" and trial["result"]["ended_by"] == "clinician"
 
 
-def test_a_trial_after_the_sensor_moved_to_the_other_thigh_starts_there(tmp_path):
+def test_a_trial_after_the_sensor_moved_to_the_other_thigh_starts_there(driver_and_person):
     """The stream's decoded times may run a few samples behind the person's own: none of
     the samples from before the sensor was moved may open the next trial (one did: its
     standing was taken from the other thigh and the lift-off was never found)."""
-    protocol = short_stance()
-    person = SimulatedPerson(protocol, seed=5, hold_s=6.0, ending="foot_down")
-    app = assess_app(
-        tmp_path / "h.sqlite3", person=person, protocols=protocol_dir(tmp_path), open_source=False
-    )
-    driver = app.driver
-    driver.add_patient("P-D2", "60-64", None, "")
-    driver.begin(protocol)
-    driver.on_status(SourceStatus("streaming", 0.0, rate_hz=100.0, loss_fraction=0.0))
+    driver, person = driver_and_person
     feed_until(driver, person, lambda d: (d.t_s or 0.0) > 5.0)  # on the left thigh
     driver.select("eyes open, right")
     in_flight = person.next_block(0.1)  # sent from the left thigh, not yet arrived
@@ -97,4 +89,4 @@ def test_a_trial_after_the_sensor_moved_to_the_other_thigh_starts_there(tmp_path
         assert driver.t_s < 120.0, "the trial never ended"
     result = driver.assessment.state.last_result
     assert result["ended_by"] == "foot_down"
-    assert result["value"] == pytest.approx(person.trials[-1].expected(protocol), abs=0.3)
+    assert result["value"] == pytest.approx(person.trials[-1].expected(driver.protocol), abs=0.3)
