@@ -14,6 +14,25 @@ from scipy.signal import lfilter, sosfilt, sosfilt_zi
 
 from tracker.frames import row_dot
 
+try:  # sosfilt's compiled loop: its argument checks cost more than filtering a rep
+    from scipy.signal._sosfilt import _sosfilt as _sos_loop
+except ImportError:  # pragma: no cover - a scipy that moved it: the public function
+    _sos_loop = None
+
+
+def sosfilt0(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``sosfilt(sos, x, axis=0, zi=zi)`` for float64 ``x`` of 1 or 2 dimensions: the same
+    loop on the same copies, the outputs laid out as scipy's (so later sums match)."""
+    if _sos_loop is None or x.ndim > 2 or sos.dtype != np.float64:
+        return sosfilt(sos, x, axis=0, zi=zi)
+    flat = x.ndim == 1
+    rows = np.array(x[np.newaxis] if flat else x.T, dtype=np.float64, order="C")
+    state = np.array(zi[np.newaxis] if flat else zi.transpose(2, 0, 1), np.float64, order="C")
+    _sos_loop(np.ascontiguousarray(sos), rows, state)
+    if flat:
+        return rows[0], state[0]
+    return rows.T, state.transpose(1, 2, 0)
+
 
 class Lowpass:
     """First-order IIR lowpass (exponential moving average) over the columns of a signal.
@@ -88,7 +107,7 @@ class Causal:
         pieces, at = [], 0
         for start in [*starts, len(x)]:
             if start > at:
-                y, self._zi = sosfilt(self.sos, x[at:start], axis=0, zi=self._zi)
+                y, self._zi = sosfilt0(self.sos, x[at:start], self._zi)
                 pieces.append(y)
             if start < len(x):
                 shape = (len(self.sos), 2) + (1,) * (x.ndim - 1)
@@ -111,14 +130,15 @@ class ZeroPhase:
         taps = 2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum())
         self.padlen = 3 * int(taps)  # input must be longer than this
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        n = self.padlen
+    def __call__(self, x: np.ndarray, padlen: int | None = None) -> np.ndarray:
+        """``padlen``: samples of odd extension at each end, as sosfiltfilt's (default: its)."""
+        n = self.padlen if padlen is None else padlen
         if len(x) <= n:
             raise ValueError(f"zero-phase filtering needs more than {n} samples")
         ext = np.concatenate([2 * x[:1] - x[n:0:-1], x, 2 * x[-1:] - x[-2 : -(n + 2) : -1]])
         zi = self._zi.reshape((len(self.sos), 2) + (1,) * (x.ndim - 1))
-        y, _ = sosfilt(self.sos, ext, axis=0, zi=zi * ext[:1])
-        y, _ = sosfilt(self.sos, y[::-1], axis=0, zi=zi * y[-1:])
+        y, _ = sosfilt0(self.sos, ext, zi * ext[:1])
+        y, _ = sosfilt0(self.sos, y[::-1], zi * y[-1:])
         return y[::-1][n:-n]
 
 
