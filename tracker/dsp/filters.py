@@ -14,25 +14,6 @@ from scipy.signal import lfilter, sosfilt, sosfilt_zi
 
 from tracker.frames import row_dot
 
-try:  # sosfilt's compiled loop: its argument checks cost more than filtering a rep
-    from scipy.signal._sosfilt import _sosfilt as _sos_loop
-except ImportError:  # pragma: no cover - a scipy that moved it: the public function
-    _sos_loop = None
-
-
-def sosfilt0(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``sosfilt(sos, x, axis=0, zi=zi)`` for float64 ``x`` of 1 or 2 dimensions: the same
-    loop on the same copies, the outputs laid out as scipy's (so later sums match)."""
-    if _sos_loop is None or x.ndim > 2 or sos.dtype != np.float64:
-        return sosfilt(sos, x, axis=0, zi=zi)
-    flat = x.ndim == 1
-    rows = np.array(x[np.newaxis] if flat else x.T, dtype=np.float64, order="C")
-    state = np.array(zi[np.newaxis] if flat else zi.transpose(2, 0, 1), np.float64, order="C")
-    _sos_loop(np.ascontiguousarray(sos), rows, state)
-    if flat:
-        return rows[0], state[0]
-    return rows.T, state.transpose(1, 2, 0)
-
 
 class Lowpass:
     """First-order IIR lowpass (exponential moving average) over the columns of a signal.
@@ -107,7 +88,7 @@ class Causal:
         pieces, at = [], 0
         for start in [*starts, len(x)]:
             if start > at:
-                y, self._zi = sosfilt0(self.sos, x[at:start], self._zi)
+                y, self._zi = sosfilt(self.sos, x[at:start], axis=0, zi=self._zi)
                 pieces.append(y)
             if start < len(x):
                 shape = (len(self.sos), 2) + (1,) * (x.ndim - 1)
@@ -137,8 +118,8 @@ class ZeroPhase:
             raise ValueError(f"zero-phase filtering needs more than {n} samples")
         ext = np.concatenate([2 * x[:1] - x[n:0:-1], x, 2 * x[-1:] - x[-2 : -(n + 2) : -1]])
         zi = self._zi.reshape((len(self.sos), 2) + (1,) * (x.ndim - 1))
-        y, _ = sosfilt0(self.sos, ext, zi * ext[:1])
-        y, _ = sosfilt0(self.sos, y[::-1], zi * y[-1:])
+        y, _ = sosfilt(self.sos, ext, axis=0, zi=zi * ext[:1])
+        y, _ = sosfilt(self.sos, y[::-1], axis=0, zi=zi * y[-1:])
         return y[::-1][n:-n]
 
 

@@ -419,7 +419,7 @@ class RepDetector:
         h = self.history
         around = h.window("acc_norm", start - self._n(5.0), confirmed + 1)
         swing = h.window("acc_norm", start, confirmed + 1)
-        return float(swing.max(initial=0.0) - _median(around)) if len(around) else 0.0
+        return float(swing.max(initial=0.0) - np.median(around)) if len(around) else 0.0
 
     def forward(self, before: int | None = None) -> np.ndarray | None:
         """Where flexion goes (unit, sensor frame), from reps and strides confirmed before a sample.
@@ -508,17 +508,6 @@ class RepDetector:
         # Still going down while the deepest point is the newest sample.
         going_down = c.home is None and c.bottom >= self.history.end - 2
         return "descending" if going_down else "ascending"
-
-
-def _median(x: np.ndarray) -> float:
-    """``np.median`` of a non-empty 1-D float array by its own steps (NaN sorted last and
-    returned; the mean of the middle two): its wrapper costs more than a rep's samples."""
-    half = len(x) // 2
-    odd = len(x) % 2
-    part = np.partition(x, [half, -1] if odd else [half - 1, half, -1])
-    if np.isnan(part[-1]):
-        return float("nan")
-    return float(part[half]) if odd else float((part[half - 1] + part[half]) / 2)
 
 
 class _SetGrouper:
