@@ -60,6 +60,14 @@ def row_max(a: np.ndarray) -> np.ndarray:
     return top
 
 
+def row_min(a: np.ndarray) -> np.ndarray:
+    """``np.min(a, axis=-1)`` (NaN included), column by column: the same, faster."""
+    low = a[..., 0]
+    for i in range(1, a.shape[-1]):
+        low = np.minimum(low, a[..., i])
+    return low
+
+
 def norm(v: np.ndarray) -> np.ndarray:
     """Length of each row: ``np.linalg.norm(v, axis=-1)``, the same bits, faster."""
     return np.sqrt(row_dot(v, v))

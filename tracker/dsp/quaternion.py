@@ -68,16 +68,18 @@ def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     return out
 
 
-def prefix_products(deltas: np.ndarray) -> np.ndarray:
-    """Running products ``d0 ⊗ d1 ⊗ … ⊗ dk`` along the last axis (Hillis–Steele scan).
+def prefix_products(deltas: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Running products ``d0 ⊗ d1 ⊗ … ⊗ dk`` along ``axis`` (Hillis–Steele scan).
 
     Each output depends only on the inputs at or before it and on its offset from
     the start of the axis, so a truncated array gives bit-identical leading values.
     """
     out = deltas.copy()
     step = 1
-    length = deltas.shape[-1]
+    length = deltas.shape[axis]
+    lead = (slice(None),) * (axis % deltas.ndim)  # the axes before ``axis``
     while step < length:
-        out[..., step:] = multiply(out[..., :-step], out[..., step:])
+        head, tail = (*lead, slice(None, -step)), (*lead, slice(step, None))
+        out[tail] = multiply(out[head], out[tail])
         step *= 2
     return out

@@ -138,6 +138,7 @@ class RepDetector:
         self._scatter: list = []  # running sums of depth * d d^T over `directions`
         self._flexed: list = []  # running sums of depth * d over the counted reps
         self._confirmed: list[int] = []  # each direction's confirmation sample
+        self._forwards: list[np.ndarray] = []  # forward() from the first n directions
         cfg = self.config
         self._smooth_speed = ZeroPhase(butter(2, cfg.smooth_cutoff_hz, fs=rate_hz, output="sos"))
         self._path = ZeroPhase(butter(2, cfg.wobble_path_cutoff_hz, fs=rate_hz, output="sos"))
@@ -209,7 +210,7 @@ class RepDetector:
         rests = np.flatnonzero(RunLength()(slow) >= self._n(cfg.rest_s / 2))
         since = lag + int(rests[-1]) if len(rests) else 0
         level = float(incl[since:].min())
-        margin = float(np.clip(0.02 * (incl[-1] - level), 0.3, 1.0))
+        margin = min(max(0.02 * float(incl[-1] - level), 0.3), 1.0)  # np.clip, for a scalar
         near = np.flatnonzero(incl[since:] <= level + margin)
         return first + since + int(near[-1])
 
@@ -432,8 +433,12 @@ class RepDetector:
             n = bisect_left(self._confirmed, before)
         if n == 0:
             return None
-        axis = np.linalg.eigh(self._scatter[n - 1])[1][:, -1]
-        return -axis if float(self._flexed[n - 1] @ axis) < 0 else axis
+        # The sums up to n never change: solved once (asked for at every swing and bout).
+        while len(self._forwards) < n:
+            k = len(self._forwards)
+            axis = np.linalg.eigh(self._scatter[k])[1][:, -1]
+            self._forwards.append(-axis if float(self._flexed[k] @ axis) < 0 else axis)
+        return self._forwards[n - 1].copy()
 
     def _add_direction(self, confirmed: int, depth: float, d: np.ndarray, counted: bool) -> None:
         # Running sums, as sum() adds: the scatter of every swing, the counted reps' tilts.

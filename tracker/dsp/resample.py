@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tracker.frames import row_min
+
 
 class UniformResampler:
     RECENT = 8  # intervals whose median is "the usual interval"
@@ -137,15 +139,17 @@ class UniformResampler:
         # The samples within ``edge`` before the hole and after it (xp is sorted).
         lo0, lo1 = np.searchsorted(xp, [x0 - edge, x1], "left")
         hi0, hi1 = np.searchsorted(xp, [x0, x1 + edge], "right")
-        before, after = np.arange(lo0, hi0), np.arange(lo1, hi1)
-        near = np.concatenate([before, after])
+        before, after = slice(lo0, hi0), slice(lo1, hi1)
+        n_near = (hi0 - lo0) + (hi1 - lo1)
         # The slow course through the hole: a quadratic fitted to both sides together
         # (a swing's hump, over which a shake averages out); the edge values relax onto
         # it. How far the samples stray from it is the doubt about the guess.
-        course, (residual, total) = _quadratic(xp[near] - x0, fp[near])
+        course, (residual, total) = _quadratic(
+            np.concatenate([xp[before], xp[after]]) - x0, np.vstack([fp[before], fp[after]])
+        )
 
         def trend(at):
-            return course[0] + np.outer(at, course[1]) + np.outer(at**2, course[2])
+            return course[0] + at[:, None] * course[1] + (at**2)[:, None] * course[2]
 
         relaxed = (
             trend(t - x0)
@@ -156,9 +160,9 @@ class UniformResampler:
         values = relaxed
         # Judged per vector (each group of channels: x, y, z), with norms, so that
         # turning the sensor frame changes no decision.
-        spread = self._group_sum(total / len(near)) ** 0.5  # the variance's norm
-        stray = self._group_sum(residual / len(near)) ** 0.5
-        if min(len(before), len(after)) >= self.FIT and x1 - x0 <= self.cubic_max_s:
+        spread = self._group_sum(total / n_near) ** 0.5  # the variance's norm
+        stray = self._group_sum(residual / n_near) ** 0.5
+        if min(hi0 - lo0, hi1 - lo1) >= self.FIT and x1 - x0 <= self.cubic_max_s:
             # Predictable across the hole? Quadratics fitted on each side must agree
             # in the middle of it, relative to how much the signal varies there.
             middle = 0.5 * (x0 + x1)
@@ -174,11 +178,12 @@ class UniformResampler:
             ]
             smooth = (mismatch <= 0.5 * spread) & (np.minimum(*explained) >= 0.8)
             h = x1 - x0
+            s2, s3 = s**2, s**3
             cubic = (
-                (2 * s**3 - 3 * s**2 + 1) * v0
-                + (s**3 - 2 * s**2 + s) * h * left[1]
-                + (-2 * s**3 + 3 * s**2) * v1
-                + (s**3 - s**2) * h * right[1]
+                (2 * s3 - 3 * s2 + 1) * v0
+                + (s3 - 2 * s2 + s) * h * left[1]
+                + (-2 * s3 + 3 * s2) * v1
+                + (s3 - s2) * h * right[1]
             )
             values = np.where(smooth, cubic, relaxed)
         # Each channel carries its vector's doubt shared out, so the vector's norm is it.
@@ -213,7 +218,7 @@ class UniformResampler:
         # times that can be a hole, so the medians are taken for those alone. Only the
         # stream's first few intervals lack a full window before them.
         full = ~np.isnan(windows[:, 0])
-        maybe = (dx <= self.max_gap_s) & ~(dx <= self.hole_ratio * windows.min(axis=1))
+        maybe = (dx <= self.max_gap_s) & ~(dx <= self.hole_ratio * row_min(windows))
         at = np.flatnonzero(maybe & full)
         usual = np.full(len(dx), np.inf)
         usual[at] = np.median(windows[at], axis=1)
@@ -273,8 +278,9 @@ def _quadratic(x: np.ndarray, y: np.ndarray):
     design[:, 1] = x
     design[:, 2] = x**2
     coef = np.linalg.solve(design.T @ design, design.T @ y)  # normal equations: 3 x 3
-    residual = np.sum((y - design @ coef) ** 2, axis=0)
-    total = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
+    # np.sum and np.mean's own reductions, without their wrappers (a bridge fits three).
+    residual = np.add.reduce((y - design @ coef) ** 2, axis=0)
+    total = np.add.reduce((y - np.add.reduce(y, axis=0) / len(y)) ** 2, axis=0)
     return coef, (residual, total)
 
 

@@ -23,7 +23,9 @@ from functools import lru_cache
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import butter
+
+from tracker.dsp.filters import ZeroPhase
 
 LEAN_MIN_DEG = 1.5  # slow lean from two-legged standing that means weight on one leg
 UPRIGHT_DEG = 15.0  # a slower inclination beyond this is not standing
@@ -70,13 +72,16 @@ def lowpass(x: np.ndarray, cutoff_hz: float, rate_hz: float) -> np.ndarray:
     """Zero-phase 2nd-order Butterworth lowpass along axis 0 (short inputs pass through)."""
     if len(x) < 16:
         return np.asarray(x, dtype=np.float64).copy()
-    sos = _butter(min(cutoff_hz, 0.45 * rate_hz), rate_hz)
-    return sosfiltfilt(sos, x, axis=0, padlen=min(len(x) - 1, 3 * int(rate_hz)))
+    x = np.asarray(x, dtype=np.float64)
+    return _zero_phase(min(cutoff_hz, 0.45 * rate_hz), rate_hz)(
+        x, padlen=min(len(x) - 1, 3 * int(rate_hz))
+    )
 
 
 @lru_cache(maxsize=32)
-def _butter(cutoff_hz: float, rate_hz: float) -> np.ndarray:
-    return butter(2, cutoff_hz, fs=rate_hz, output="sos")
+def _zero_phase(cutoff_hz: float, rate_hz: float) -> ZeroPhase:
+    """sosfiltfilt's steps with the filter's start state solved once, not on every call."""
+    return ZeroPhase(butter(2, cutoff_hz, fs=rate_hz, output="sos"))
 
 
 def _moving_std(x: np.ndarray, n: int) -> np.ndarray:
