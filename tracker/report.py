@@ -20,7 +20,6 @@ from tracker.errors import RecordingError
 from tracker.history import History, now_utc
 from tracker.norms import NO_SRC, SOURCES
 
-MEASURE_UNIT = {"hold_s": "s", "time_s": "s", "count": "stands"}
 MEASURE_NAME = {"hold_s": "hold time", "time_s": "time", "count": "stands in 30 s"}
 SWAY_COLUMNS = (
     ("sway_rms_deg", "RMS °"),
@@ -166,7 +165,7 @@ def symmetry_rows(data: dict) -> list[tuple]:
 
 def trend_rows(series: dict) -> list[tuple]:
     """(date, score, change since first, beyond the smallest real change) per visit."""
-    unit = MEASURE_UNIT[series["measure"]]
+    unit = text.UNIT[series["measure"]]
     return [
         (
             p["date"],

@@ -13,7 +13,6 @@ from tracker import report_text as text
 from tracker.errors import InputError, RecordingError
 from tracker.norms import NO_SRC, SOURCES
 from tracker.report import (
-    MEASURE_UNIT,
     SWAY_COLUMNS,
     SWAY_NOTE,
     SYMMETRY_NOTE,
@@ -318,7 +317,7 @@ def _trends(flow: _Flow, data: dict) -> None:
 
 
 def _trend_plot(ax, s: dict, data: dict) -> None:
-    unit = MEASURE_UNIT[s["measure"]]
+    unit = text.UNIT[s["measure"]]
     src = s["smallest_real_change"]
     vals = [p["score"] for p in s["points"]]
     if src.get("value") is not None:

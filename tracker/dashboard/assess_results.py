@@ -10,9 +10,10 @@ from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from tracker.dashboard.assess_view import AssessView
-from tracker.dashboard.assess_widgets import SWAY_NOTE, UNIT, num, short_citation
+from tracker.dashboard.assess_widgets import SWAY_NOTE, num, short_citation
 from tracker.dashboard.widgets import BAD, WARN
 from tracker.norms import SOURCES
+from tracker.report_text import UNIT
 
 COLUMNS = ("condition", "trials", "best", "mean", "score", "sway RMS°")
 

@@ -25,7 +25,6 @@ from tracker.dashboard.widgets import (
 from tracker.norms import SOURCES, compare
 from tracker.report_text import value_text as score_text
 
-UNIT = {"hold_s": "s", "time_s": "s", "count": "stands"}
 ENDED = {
     "foot_down": "foot down",
     "step": "a step",
