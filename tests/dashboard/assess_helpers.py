@@ -121,10 +121,11 @@ class Watch(Waiting):
         self.pressing = asyncio.ensure_future(press())
 
     async def screen(self, pilot, name: str) -> None:
-        """Wait until the screen on top is the one called ``name``."""
+        """Wait until the screen on top is the one called ``name`` and its widgets are
+        mounted (under load a pushed screen is on top a moment before it has composed)."""
         loop = asyncio.get_running_loop()
         end = loop.time() + WAIT_S
-        while type(self.app.screen).__name__ != name:
+        while type(self.app.screen).__name__ != name or not self.app.screen.is_mounted:
             assert loop.time() < end, f"no {name}"
             await pilot.pause(0.02)
 
