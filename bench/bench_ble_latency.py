@@ -29,10 +29,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 
-from tracker.pipeline import Pipeline
+from tracker.core.sources import SourceData
+from tracker.engine.pipeline import Pipeline
 from tracker.sim import simulate
-from tracker.sources import SourceData
-from tracker.sources.ble import simulated_ble_source
+from tracker.sim.ble import simulated_ble_source
 
 
 async def measure(

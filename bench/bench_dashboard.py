@@ -31,7 +31,7 @@ import numpy as np
 from tracker.cli import build_parser
 from tracker.commands import live
 from tracker.sim import simulate
-from tracker.sources.simulated import SimulatedSource
+from tracker.sim.source import SimulatedSource
 
 
 def rss_mb() -> float:
@@ -118,7 +118,7 @@ async def main() -> None:
 
     async def open_source():
         if args.source == "ble":
-            from tracker.sources.ble import simulated_ble_source
+            from tracker.sim.ble import simulated_ble_source
 
             source = simulated_ble_source(session, speed=1.0, keep=0)
         else:

@@ -20,9 +20,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core
 
 import numpy as np
 
-from tracker.decode import make_decoder, make_encoder
-from tracker.profiles import load_profiles
-from tracker.types import ImuBlock, RawPacket
+from tracker.core.types import ImuBlock, RawPacket
+from tracker.sensors.catalog import load_profiles
+from tracker.sensors.decode import make_decoder, make_encoder
 
 
 def motion(rate_hz: float, seconds: float) -> ImuBlock:

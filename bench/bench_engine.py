@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tracker.interchange import write_csv
-from tracker.pipeline import Pipeline
+from tracker.core.types import ImuBlock
+from tracker.engine.pipeline import Pipeline
+from tracker.files.interchange import write_csv
 from tracker.sim import simulate
-from tracker.types import ImuBlock
 
 FLOOR = """
 import sys

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tracker.interchange import HEADER, read_csv, write_csv
-from tracker.recording import Recording, RecordingWriter
-from tracker.types import ImuBlock
+from tracker.core.types import ImuBlock
+from tracker.files.interchange import HEADER, read_csv, write_csv
+from tracker.files.recording import Recording, RecordingWriter
 
 HEADER_EXTRA = HEADER + ",mx,my,mz,seq"
 

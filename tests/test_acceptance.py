@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from tracker.pipeline import Pipeline, PipelineConfig
+from tracker.engine.pipeline import Pipeline, PipelineConfig
 from tracker.sim import simulate
 
 KINDS = [

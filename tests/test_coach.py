@@ -7,11 +7,11 @@ from functools import cache
 import numpy as np
 import pytest
 
-from tracker.coach import Coach
-from tracker.holds import HoldTracker
-from tracker.pipeline import Pipeline
-from tracker.programs import load_program_text
+from tracker.engine.pipeline import Pipeline
 from tracker.sim import simulate
+from tracker.workout.coach import Coach
+from tracker.workout.holds import HoldTracker
+from tracker.workout.programs import load_program_text
 
 MINI = """
 name = "t"

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from test_interchange import ACCEPTED, MALFORMED, NEWLINES, _bits, _row, _write, write_malformed
 
-from tracker import csv_stream
 from tracker.commands.analyze import analyze
-from tracker.errors import InputError
-from tracker.interchange import HEADER, read_csv, write_csv
+from tracker.core.errors import InputError
+from tracker.core.types import ImuBlock
+from tracker.files import csv_stream
+from tracker.files.interchange import HEADER, read_csv, write_csv
 from tracker.sim import simulate
-from tracker.types import ImuBlock
 
 
 @pytest.fixture

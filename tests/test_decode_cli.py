@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from tracker.cli import main
-from tracker.decoders.nus_binary import crc8
-from tracker.types import GRAVITY_M_S2 as G
+from tracker.core.types import GRAVITY_M_S2 as G
+from tracker.sensors.decoders.nus_binary import crc8
 
 METAWEAR_ACC = "03 04 16 c4 94 a2 2a d0"  # test_accelerometer_bmi160.py, ±4 g
 METAWEAR_GYR = "13:05:3e:43:ff:7f:00:80"  # test_gyro_bmi160.py, ±500 deg/s (colons allowed)

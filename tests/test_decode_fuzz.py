@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker.decode import make_decoder, make_encoder
-from tracker.profiles import load_profiles
-from tracker.types import ImuBlock
+from tracker.core.types import ImuBlock
+from tracker.sensors.catalog import load_profiles
+from tracker.sensors.decode import make_decoder, make_encoder
 
 PROFILES = load_profiles([])
 NAMES = list(PROFILES)
@@ -59,7 +59,7 @@ def _reference(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _raw(notes):
-    from tracker.types import RawPacket
+    from tracker.core.types import RawPacket
 
     return [RawPacket(t, payload, ch) for t, ch, payload in notes]
 

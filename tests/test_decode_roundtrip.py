@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from tracker.decode import decode_packets, decode_recording, make_decoder, make_encoder
-from tracker.profiles import load_profiles
-from tracker.types import ImuBlock, RawPacket
+from tracker.core.types import ImuBlock, RawPacket
+from tracker.sensors.catalog import load_profiles
+from tracker.sensors.decode import decode_packets, decode_recording, make_decoder, make_encoder
 
 PROFILES = load_profiles([])
 NAMES = list(PROFILES)
@@ -234,7 +234,7 @@ def test_pairing_by_device_time_for_polar():
 
 
 class FakeRecording:
-    """What decode_recording reads from a packet recording (tracker.recording.Recording)."""
+    """What decode_recording reads from a packet recording (tracker.files.recording.Recording)."""
 
     def __init__(self, profile, pkts, metadata=None):
         self.profile_toml = profile.text
@@ -262,8 +262,8 @@ def test_decode_recording_uses_the_stored_profile_and_settings():
 
 
 def test_a_packet_recording_replays_through_the_stored_profile(tmp_path):
-    from tracker.recording import Recording, RecordingWriter
-    from tracker.sources.replay import iter_blocks
+    from tracker.files.recording import Recording, RecordingWriter
+    from tracker.files.replay import iter_blocks
 
     p = PROFILES["polar-verity-sense"]
     block = motion(52.0, 36 * 5, seed=13)
@@ -334,7 +334,7 @@ start = [{ op = "subscribe", char = "data", role = "start" }]
 
 
 def test_counter_seq_and_axis_map_of_a_fixed_layout():
-    from tracker.profiles import load_profile_text
+    from tracker.sensors.catalog import load_profile_text
 
     p = load_profile_text(COUNTER_PROFILE, "test-counter.toml")
     block = motion(200.0, 800, seed=14)  # the u8 counter wraps three times

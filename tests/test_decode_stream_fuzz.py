@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker.decode import make_decoder, make_encoder
-from tracker.errors import TrackerError
-from tracker.interchange import ACC_LIMIT_M_S2, GYR_LIMIT_RAD_S
-from tracker.profiles import load_profiles
-from tracker.types import ImuBlock, RawPacket
+from tracker.core.errors import TrackerError
+from tracker.core.types import ImuBlock, RawPacket
+from tracker.files.interchange import ACC_LIMIT_M_S2, GYR_LIMIT_RAD_S
+from tracker.sensors.catalog import load_profiles
+from tracker.sensors.decode import make_decoder, make_encoder
 
 PROFILES = load_profiles([])
 NAMES = list(PROFILES)

@@ -7,11 +7,11 @@ import struct
 import numpy as np
 import pytest
 
-from tracker.decode import decode_hex, make_decoder
-from tracker.decoders.nus_binary import CRC_TABLE, crc8
-from tracker.decoders.polar import delta_samples, start_response
-from tracker.profiles import load_profiles
-from tracker.types import GRAVITY_M_S2 as G
+from tracker.core.types import GRAVITY_M_S2 as G
+from tracker.sensors.catalog import load_profiles
+from tracker.sensors.decode import decode_hex, make_decoder
+from tracker.sensors.decoders.nus_binary import CRC_TABLE, crc8
+from tracker.sensors.decoders.polar import delta_samples, start_response
 
 DEG = np.pi / 180
 

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tracker import interchange
-from tracker.errors import InputError, RecordingError
-from tracker.interchange import HEADER, read_csv, write_csv
-from tracker.types import ImuBlock
+from tracker.core.errors import InputError, RecordingError
+from tracker.core.types import ImuBlock
+from tracker.files import interchange
+from tracker.files.interchange import HEADER, read_csv, write_csv
 
 ROW0 = "0.00,0.41,-9.77,0.35,0.0012,-0.0040,0.0009"
 ROW1 = "0.01,0.40,-9.78,0.36,0.0011,-0.0041,0.0010"
@@ -401,7 +401,9 @@ def test_a_header_of_200000_columns_is_checked_in_linear_time(tmp_path):
     ones = ",".join(["1"] * n)
     rows = [f"{k / 100},0,9.8,0,0,0,0,{ones}" for k in range(3)]
     path.write_text("\n".join([f"t,ax,ay,az,gx,gy,gz,{extra}", *rows]) + "\n")
-    code = f"from tracker.interchange import read_csv; print(len(read_csv({str(path)!r}).block))"
+    code = (
+        f"from tracker.files.interchange import read_csv; print(len(read_csv({str(path)!r}).block))"
+    )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
     )

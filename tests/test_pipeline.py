@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
 
-from tracker.pipeline import Pipeline, PipelineConfig
+from tracker.core.types import ImuBlock
+from tracker.engine.pipeline import Pipeline, PipelineConfig
 from tracker.sim import Motion, Mounting, fine_signals, simulate
 from tracker.sim.kinematics import FINE_DT_S, HIP_HEIGHT_M
 from tracker.sim.segment import local_time
 from tracker.sim.shapes import keyframes
-from tracker.types import ImuBlock
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +86,9 @@ def test_a_rotated_sensor_frame_changes_no_count_and_no_depth_by_more_than_1_deg
 
 def test_the_core_imports_neither_textual_nor_bleak():
     code = (
-        "import sys, tracker.pipeline, tracker.recording, tracker.interchange, tracker.decode, "
-        "tracker.profiles, tracker.sim, tracker.commands.analyze; "
+        "import sys, tracker.engine.pipeline, tracker.files.recording, tracker.files.interchange, "
+        "tracker.sensors.decode, "
+        "tracker.sensors.profiles, tracker.sim, tracker.commands.analyze; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'bleak')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

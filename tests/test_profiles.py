@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tracker.cli import main
-from tracker.errors import InputError, ProfileError
-from tracker.profiles import (
+from tracker.core.errors import InputError, ProfileError
+from tracker.sensors.catalog import (
     find_profile,
     get_profile,
     load_profile_file,
@@ -225,7 +225,7 @@ def test_timing_and_layout_must_agree(tmp_path):
 
 def test_core_modules_import_neither_bleak_nor_textual():
     code = (
-        "import sys, tracker.decode, tracker.profiles, tracker.commands.profiles; "
+        "import sys, tracker.sensors.decode, tracker.sensors.profiles, tracker.commands.profiles; "
         "print(sorted(m for m in ('bleak', 'textual') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tracker.cli import main
-from tracker.errors import InputError
-from tracker.programs import get_program, leg_of, load_program_text, load_programs
+from tracker.core.errors import InputError
+from tracker.workout.programs import get_program, leg_of, load_program_text, load_programs
 
 MINIMAL = """
 name = "mine"

@@ -11,10 +11,10 @@ develop the methods.
 import numpy as np
 import pytest
 
-from tracker.dsp.quality import Notices
-from tracker.pipeline import Pipeline, PipelineConfig
+from tracker.core.types import GRAVITY_M_S2, ImuBlock
+from tracker.engine.dsp.quality import Notices
+from tracker.engine.pipeline import Pipeline, PipelineConfig
 from tracker.sim import hard_cases
-from tracker.types import GRAVITY_M_S2, ImuBlock
 
 SEED = 21
 

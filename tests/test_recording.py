@@ -19,11 +19,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker import recording
-from tracker.errors import InputError, RecordingError, TrackerError
-from tracker.interchange import CsvRecording, write_csv
-from tracker.recording import MAGIC, Recording, RecordingWriter, open_any
-from tracker.types import ImuBlock, RawPacket
+from tracker.core.errors import InputError, RecordingError, TrackerError
+from tracker.core.types import ImuBlock, RawPacket
+from tracker.files import recording
+from tracker.files.interchange import CsvRecording, write_csv
+from tracker.files.recording import MAGIC, Recording, RecordingWriter, open_any
 
 DATA = Path(__file__).parent / "data"
 PROFILE_TOML = 'name = "test-sensor"\n[scale]\nacc = 0.00059\n'
@@ -243,7 +243,7 @@ def test_data_reaches_the_disk_once_the_interval_is_up(tmp_path, clock, monkeypa
 
 CHILD = """
 import sys, time
-from tracker.recording import RecordingWriter
+from tracker.files.recording import RecordingWriter
 sys.path.insert(0, sys.argv[2])
 from test_recording import _samples
 w = RecordingWriter(sys.argv[1], source={"kind": "simulated"}, flush_interval_s=0.1)

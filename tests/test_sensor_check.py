@@ -9,8 +9,8 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from tracker.cli import main
-from tracker.sensor_check import G, check
-from tracker.types import ImuBlock
+from tracker.core.types import ImuBlock
+from tracker.sensors.check import G, check
 
 
 def still_turn_still(rate_hz=100.0, turn_deg=90.0, seed=0) -> ImuBlock:

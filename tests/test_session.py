@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 
 from tracker.commands.analyze import analyze
-from tracker.pipeline import Pipeline
-from tracker.recording import Recording, RecordingWriter
-from tracker.session import SessionEnded, SessionProblem, SessionRunner
+from tracker.core.sources import SourceData, SourceStatus
+from tracker.core.types import Update
+from tracker.engine.pipeline import Pipeline
+from tracker.files.recording import Recording, RecordingWriter
+from tracker.files.replay import ReplaySource, iter_blocks, load_replay
 from tracker.sim import simulate
-from tracker.sources import SourceData, SourceStatus
-from tracker.sources.replay import ReplaySource, iter_blocks, load_replay
-from tracker.sources.simulated import SimulatedSource
-from tracker.types import Update
+from tracker.sim.source import SimulatedSource
+from tracker.workout.session import SessionEnded, SessionProblem, SessionRunner
 
 FAST = 400.0  # stream seconds per wall second
 
@@ -170,15 +170,15 @@ def test_simulated_source_rejects_a_bad_speed():
 
 def test_the_core_imports_neither_textual_nor_bleak():
     modules = [
-        "tracker.session",
-        "tracker.coach",
-        "tracker.programs",
-        "tracker.holds",
-        "tracker.sources.simulated",
-        "tracker.sources.replay",
-        "tracker.dashboard.model",
-        "tracker.dashboard.player",
-        "tracker.dashboard.drivers",
+        "tracker.workout.session",
+        "tracker.workout.coach",
+        "tracker.workout.programs",
+        "tracker.workout.holds",
+        "tracker.sim.source",
+        "tracker.files.replay",
+        "tracker.workout.view",
+        "tracker.workout.player",
+        "tracker.workout.drivers",
     ]
     code = (
         f"import sys\nfor m in {modules!r}: __import__(m)\n"

@@ -11,7 +11,7 @@ import platform
 import sys
 
 from tracker import __version__
-from tracker.errors import InputError, TrackerError
+from tracker.core.errors import InputError, TrackerError
 
 log = logging.getLogger("tracker")
 

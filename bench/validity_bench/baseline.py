@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import find_peaks, peak_widths
 
-from tracker.interchange import read_csv
+from tracker.files.interchange import read_csv
 
 G_M_S2 = 9.80665
 START_S = 0.2  # the starting posture: the first 0.2 s (every case starts still, if briefly)

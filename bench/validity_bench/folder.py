@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from tracker.types import EXERCISES
+from tracker.core.types import EXERCISES
 
 
 class FolderError(Exception):

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from tracker.interchange import write_csv
+from tracker.files.interchange import write_csv
 from tracker.sim import KINDS, SimSession, simulate
 from tracker.sim.sessions import SUITE_OPTIONS
 from validity_bench.folder import FolderError

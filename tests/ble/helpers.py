@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tracker.pipeline import Pipeline
-from tracker.profiles import FirmwareProfile, load_profiles
+from tracker.core.sources import SourceData, SourceStatus
+from tracker.core.types import ImuBlock, RawPacket
+from tracker.engine.pipeline import Pipeline
+from tracker.sensors.catalog import load_profiles
+from tracker.sensors.profiles import FirmwareProfile
 from tracker.sim import simulate
-from tracker.sources import SourceData, SourceStatus
-from tracker.types import ImuBlock, RawPacket
 
 PROFILES = load_profiles([])
 NAMES = list(PROFILES)

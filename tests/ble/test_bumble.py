@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from bleak import BleakClient
 
-from tracker.decode import make_decoder
-from tracker.errors import DeviceError
-from tracker.sources.ble import simulated_ble_source
-from tracker.sources.ble.bumble_backend import BumbleClient, BumbleRadio
-from tracker.sources.ble.clock import SimClock
-from tracker.sources.ble.peripheral import SimulatedPeripheral
-from tracker.types import ImuBlock, RawPacket
+from tracker.core.errors import DeviceError
+from tracker.core.types import ImuBlock, RawPacket
+from tracker.sensors.decode import make_decoder
+from tracker.sim.ble import simulated_ble_source
+from tracker.sim.ble.bumble_backend import BumbleClient, BumbleRadio
+from tracker.sim.ble.clock import SimClock
+from tracker.sim.ble.peripheral import SimulatedPeripheral
 
 from .helpers import NAMES, PROFILES, motion, quantum, stream_all
 

@@ -7,12 +7,12 @@ import time
 import numpy as np
 import pytest
 
-from tracker.decode import Decoder
-from tracker.pipeline import Pipeline
-from tracker.recording import RecordingWriter
-from tracker.sources.ble import simulated_ble_source
-from tracker.sources.ble.fake import FakeClient
-from tracker.types import RawPacket
+from tracker.core.types import RawPacket
+from tracker.engine.pipeline import Pipeline
+from tracker.files.recording import RecordingWriter
+from tracker.sensors.decode import Decoder
+from tracker.sim.ble import simulated_ble_source
+from tracker.sim.ble.fake import FakeClient
 
 from .helpers import squats, stream_all
 

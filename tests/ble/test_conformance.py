@@ -11,10 +11,10 @@ from bleak.backends.client import BaseBleakClient
 from bleak.backends.scanner import BaseBleakScanner
 from bleak.exc import BleakDeviceNotFoundError, BleakError, BleakGATTProtocolError
 
-from tracker.sources.ble.bumble_backend import BumbleClient, BumbleRadio, BumbleScanner
-from tracker.sources.ble.clock import SimClock
-from tracker.sources.ble.fake import FakeClient, FakeRadio, FakeScanner
-from tracker.sources.ble.peripheral import WRITE_NOT_PERMITTED, SimulatedPeripheral
+from tracker.sim.ble.bumble_backend import BumbleClient, BumbleRadio, BumbleScanner
+from tracker.sim.ble.clock import SimClock
+from tracker.sim.ble.fake import FakeClient, FakeRadio, FakeScanner
+from tracker.sim.ble.peripheral import WRITE_NOT_PERMITTED, SimulatedPeripheral
 
 from .helpers import PROFILES, motion
 

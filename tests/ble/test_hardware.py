@@ -12,9 +12,9 @@ import os
 import pytest
 
 from tracker.commands.record import StatusLine, open_writer, record
-from tracker.decode import decode_recording
-from tracker.recording import Recording
-from tracker.sources.ble import find_source
+from tracker.files.recording import Recording
+from tracker.sensors.ble import find_source
+from tracker.sensors.decode import decode_recording
 
 pytestmark = [
     pytest.mark.hardware,

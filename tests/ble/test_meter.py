@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tracker.decode import DecodeResult
-from tracker.sources.ble.meter import StreamMeter
-from tracker.types import ImuBlock
+from tracker.core.types import ImuBlock
+from tracker.sensors.ble.meter import StreamMeter
+from tracker.sensors.decode import DecodeResult
 
 
 def _result(t, lost=0, unpaired=0) -> DecodeResult:

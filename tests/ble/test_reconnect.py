@@ -10,13 +10,14 @@ from bleak.exc import BleakError
 
 from tracker.commands.analyze import analyze
 from tracker.commands.record import StatusLine, open_writer, record
-from tracker.decode import decode_recording
-from tracker.errors import DeviceError
-from tracker.recording import Recording
-from tracker.sources.ble import Backoff, BleSource, simulated_ble_source
-from tracker.sources.ble.clock import SimClock
-from tracker.sources.ble.fake import FakeClient, FakeRadio, FakeScanner
-from tracker.sources.ble.transport import Transport
+from tracker.core.errors import DeviceError
+from tracker.files.recording import Recording
+from tracker.sensors.ble import Backoff, BleSource
+from tracker.sensors.ble.transport import Transport
+from tracker.sensors.decode import decode_recording
+from tracker.sim.ble import simulated_ble_source
+from tracker.sim.ble.clock import SimClock
+from tracker.sim.ble.fake import FakeClient, FakeRadio, FakeScanner
 
 from .helpers import PROFILES, squats, stream_all
 

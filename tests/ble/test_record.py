@@ -16,9 +16,9 @@ import pytest
 
 from tracker.cli import main
 from tracker.commands.record import StatusLine, open_writer, record
-from tracker.decode import decode_recording
-from tracker.recording import Recording
-from tracker.sources.ble import simulated_ble_source
+from tracker.files.recording import Recording
+from tracker.sensors.decode import decode_recording
+from tracker.sim.ble import simulated_ble_source
 
 from .helpers import squats
 

@@ -10,9 +10,10 @@ from bleak import BleakScanner
 from bleak.exc import BleakBluetoothNotAvailableError, BleakBluetoothNotAvailableReason
 
 from tracker.cli import main
-from tracker.errors import DeviceError
-from tracker.sources.ble import demo_radio, find_source, scan
-from tracker.sources.ble.peripheral import advertised_name, simulated_address
+from tracker.core.errors import DeviceError
+from tracker.sensors.ble import find_source, scan
+from tracker.sim.ble import demo_radio
+from tracker.sim.ble.peripheral import advertised_name, simulated_address
 
 from .helpers import NAMES, PROFILES
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tracker.sources.ble import simulated_ble_source
-from tracker.types import ImuBlock
+from tracker.core.types import ImuBlock
+from tracker.sim.ble import simulated_ble_source
 
 from .helpers import NAMES, PROFILES, quantum, reference_reps, squats, stream_all
 

@@ -6,7 +6,7 @@ import pytest
 
 from tracker.clinic.protocols import load_protocols
 from tracker.clinic.trace import trace_of_block
-from tracker.history import History
+from tracker.files.history import History
 from tracker.sim import simulate
 
 # Loss of balance (foot down, step) and held to the 45 s limit, at random mountings,

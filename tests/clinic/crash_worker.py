@@ -9,7 +9,7 @@ import time
 
 from tracker.clinic.assessment import Assessment
 from tracker.clinic.protocols import load_protocols
-from tracker.history import History
+from tracker.files.history import History
 from tracker.sim import simulate
 
 

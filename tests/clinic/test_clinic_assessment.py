@@ -11,8 +11,8 @@ import pytest
 
 from tracker.clinic.assessment import Assessment
 from tracker.clinic.scoring import score_recording
-from tracker.errors import InputError
-from tracker.recording import Recording
+from tracker.core.errors import InputError
+from tracker.files.recording import Recording
 from tracker.sim import simulate
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.history import History
-from tracker.recording import Recording
+from tracker.files.history import History
+from tracker.files.recording import Recording
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs SIGKILL")

@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from tracker.errors import InputError
-from tracker.history import MIGRATIONS, SCHEMA_VERSION, History
+from tracker.core.errors import InputError
+from tracker.files.history import MIGRATIONS, SCHEMA_VERSION, History
 
 
 def _mode(path) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.errors import InputError
-from tracker.norms import NORMS, SOURCES, compare, parse_age_band, smallest_real_change
+from tracker.clinic.norms import NORMS, SOURCES, compare, parse_age_band, smallest_real_change
+from tracker.core.errors import InputError
 
 
 def test_age_bands():

@@ -10,7 +10,7 @@ from tracker.clinic.protocols import (
     load_protocol_text,
     load_protocols,
 )
-from tracker.errors import InputError
+from tracker.core.errors import InputError
 
 MINIMAL = """
 name = "mine"

@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from tracker.cli import main
-from tracker.report import render_html, report_data, write_report
+from tracker.clinic.report import render_html, report_data, write_report
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_report_files_are_private_and_pdf_renders(visits, protocols, tmp_path):
 
 def test_report_command_without_matplotlib(visits, tmp_path, monkeypatch, capsys):
     history, (_, second) = visits
-    monkeypatch.setattr("tracker.report.pdf_available", lambda: False)
+    monkeypatch.setattr("tracker.clinic.report.pdf_available", lambda: False)
     out = tmp_path / "x.pdf"
     status = main(["report", str(second), "--db", str(history.path), "-o", str(out)])
     err = capsys.readouterr().err

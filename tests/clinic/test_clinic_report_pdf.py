@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tracker.cli import main
-from tracker.report import default_report_path, render_pdf, report_data
+from tracker.clinic.report import default_report_path, render_pdf, report_data
 
 pdfium = pytest.importorskip("pypdfium2")
 

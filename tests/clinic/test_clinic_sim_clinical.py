@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tracker.errors import InputError
-from tracker.recording import Recording
+from tracker.core.errors import InputError
+from tracker.files.recording import Recording
 from tracker.sim import simulate
 
 

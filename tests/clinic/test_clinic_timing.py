@@ -134,7 +134,7 @@ def test_hold_times_up_to_large_sway_and_the_home_bout_agrees(sway_rms_deg, shak
     the same stance, within 0.3 s of the truth however much the person sways or shakes,
     and the same sway (trials without lost packets: what a lost sway costs is said by
     ``lost_s``)."""
-    from tracker.pipeline import Pipeline, PipelineConfig
+    from tracker.engine.pipeline import Pipeline, PipelineConfig
 
     errors = []
     for seed in range(3):

@@ -192,7 +192,7 @@ def test_recorded_recalibration_is_applied_as_it_was_live(tmp_path, capsys):
     import numpy as np
     from scipy.spatial.transform import Rotation
 
-    from tracker.recording import RecordingWriter
+    from tracker.files.recording import RecordingWriter
     from tracker.sim import simulate
 
     before = simulate("squat-workout", seed=3, rate_hz=100.0)

@@ -10,9 +10,9 @@ import pytest
 
 from tracker import cli
 from tracker.cli import main
-from tracker.interchange import read_csv, write_csv
-from tracker.recording import RecordingWriter
-from tracker.types import ImuBlock, RawPacket
+from tracker.core.types import ImuBlock, RawPacket
+from tracker.files.interchange import read_csv, write_csv
+from tracker.files.recording import RecordingWriter
 
 
 @pytest.fixture(autouse=True)
@@ -122,7 +122,7 @@ PACKETS = [RawPacket(0.5 + k / 100, bytes([0x55, 0x51, k]) * 4, "ffe4") for k in
 
 
 def test_packet_recording_without_a_decoder_is_refused_in_one_line(tmp_path, capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "tracker.decode", None)  # import fails as if absent
+    monkeypatch.setitem(sys.modules, "tracker.sensors.decode", None)  # import fails as if absent
     src = _trk(tmp_path / "p.trk", packets=PACKETS, profile='name = "test-sensor"\n')
     assert _run(["export", src, "-o", tmp_path / "p.csv"]) == 2
     err = _one_line_error(capsys)
@@ -130,9 +130,9 @@ def test_packet_recording_without_a_decoder_is_refused_in_one_line(tmp_path, cap
 
 
 def test_packet_recording_of_a_shipped_profile_exports_decoded_samples(tmp_path):
-    decode = pytest.importorskip("tracker.decode")
-    from tracker.profiles import load_profile_file, shipped_dir
-    from tracker.recording import Recording
+    decode = pytest.importorskip("tracker.sensors.decode")
+    from tracker.files.recording import Recording
+    from tracker.sensors.catalog import load_profile_file, shipped_dir
 
     toml = shipped_dir() / "witmotion-bwt901ble5.toml"
     profile = load_profile_file(toml)

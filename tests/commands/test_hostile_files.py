@@ -16,10 +16,10 @@ import pytest
 
 from tracker.cli import main
 from tracker.commands import replay
-from tracker.errors import InputError
-from tracker.programs import load_program_text
-from tracker.recording import RecordingWriter
-from tracker.types import ImuBlock, RawPacket
+from tracker.core.errors import InputError
+from tracker.core.types import ImuBlock, RawPacket
+from tracker.files.recording import RecordingWriter
+from tracker.workout.programs import load_program_text
 
 DEEP_ARRAY = "a = " + "[" * 100_000 + "]" * 100_000 + "\n"
 DEEP_TABLE = "a = " + "{b = " * 5_000 + "1" + "}" * 5_000 + "\n"
@@ -240,10 +240,10 @@ def test_a_folder_option_that_is_no_folder_is_a_usage_error(capsys, argv):
 def test_analyze_and_export_read_a_recording_piece_by_piece(tmp_path, monkeypatch, capsys):
     """analyze and export held the whole file (a 10-hour CSV took 374 MB, the .trk 564 MB):
     they now read as they go, and say the same."""
-    from tracker import interchange
     from tracker.commands.analyze import analyze
-    from tracker.recording import Recording
-    from tracker.sources import replay as replay_source
+    from tracker.files import interchange
+    from tracker.files import replay as replay_source
+    from tracker.files.recording import Recording
 
     packets = "recordings/squat-workout.trk"
     samples = _trk(tmp_path / "samples.trk")

@@ -8,11 +8,11 @@ from pathlib import Path
 from textual.widgets import Input
 
 from tracker.cli import build_parser
+from tracker.clinic.driver import CueNotice
 from tracker.clinic.protocols import load_protocol_text
-from tracker.dashboard.assess import build
-from tracker.dashboard.assess_driver import CueNotice
-from tracker.dashboard.assess_view import AssessView
-from tracker.sources import SourceStatus
+from tracker.clinic.view import AssessView
+from tracker.core.sources import SourceStatus
+from tracker.screens.clinic.launch import build
 
 from .helpers import WAIT_S, Waiting
 

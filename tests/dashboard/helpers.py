@@ -7,12 +7,12 @@ from functools import cache
 from pathlib import Path
 
 from tracker.cli import build_parser
-from tracker.coach import CoachEvent
 from tracker.commands import live, replay
-from tracker.dashboard.messages import CoachNotice
-from tracker.dashboard.model import WorkoutView
-from tracker.dashboard.widgets import cue_text, step_text, top_text
+from tracker.screens.workout.messages import CoachNotice
+from tracker.screens.workout.widgets import cue_text, step_text, top_text
 from tracker.sim import simulate
+from tracker.workout.coach import CoachEvent
+from tracker.workout.view import WorkoutView
 
 WAIT_S = 60.0  # a safety net for a broken test, never a pacing delay
 

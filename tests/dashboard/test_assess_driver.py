@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tracker.dashboard.assess_person import SimulatedPerson
-from tracker.history import History
-from tracker.recording import Recording
-from tracker.sources import SourceStatus
-from tracker.types import ImuBlock
+from tracker.core.sources import SourceStatus
+from tracker.core.types import ImuBlock
+from tracker.files.history import History
+from tracker.files.recording import Recording
+from tracker.sim.patient import SimulatedPerson
 
 from .assess_helpers import assess_app, feed_until, protocol_dir, short_stance
 

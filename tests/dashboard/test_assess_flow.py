@@ -15,10 +15,10 @@ import pytest
 
 from tracker.cli import main
 from tracker.clinic.protocols import load_protocol_file, shipped_dir
-from tracker.dashboard.assess_app import AssessTick
-from tracker.dashboard.assess_person import SimulatedPerson
-from tracker.dashboard.assess_widgets import AssessTopBar
-from tracker.history import History
+from tracker.files.history import History
+from tracker.screens.clinic.app import AssessTick
+from tracker.screens.clinic.widgets import AssessTopBar
+from tracker.sim.patient import SimulatedPerson
 
 from .assess_helpers import Watch, assess_app, protocol_dir, short_stance
 

@@ -8,7 +8,7 @@ import pytest
 from rich.cells import cell_len
 from rich.text import Text
 
-from tracker.dashboard.widgets import BigNumber, InfoLine, SetLog, TopBar, TracePlot
+from tracker.screens.workout.widgets import BigNumber, InfoLine, SetLog, TopBar, TracePlot
 
 from .helpers import Screenshots, replay_app
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from tracker.commands.analyze import analyze
-from tracker.dashboard.screens import big_value
-from tracker.history import History
-from tracker.recording import Recording
+from tracker.files.history import History
+from tracker.files.recording import Recording
+from tracker.screens.workout.screens import big_value
 
 from .helpers import Screenshots, live_app, sim, texts
 

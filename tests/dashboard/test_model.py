@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracker.dashboard.model import Workout
-from tracker.programs import get_program
-from tracker.types import Update
+from tracker.core.types import Update
+from tracker.workout.programs import get_program
+from tracker.workout.view import Workout
 
 
 def update(t, deg, ahead_t=(), ahead_deg=()) -> Update:

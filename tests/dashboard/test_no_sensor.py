@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tracker.cli import build_parser, main
 from tracker.commands import live
-from tracker.dashboard.app import TrackerApp
-from tracker.errors import DeviceError
+from tracker.core.errors import DeviceError
+from tracker.screens.workout.app import TrackerApp
 
 NO_RADIO = (
     "Bluetooth is not available: no system D-Bus to reach BlueZ (no Bluetooth on this machine, "

@@ -7,12 +7,12 @@ import pytest
 import pytest_asyncio
 
 from tracker.commands.analyze import analyze
-from tracker.dashboard.model import Workout
-from tracker.dashboard.player import ReplayPlayer
-from tracker.pipeline import Pipeline
-from tracker.programs import get_program
-from tracker.sources.replay import ReplayData, load_replay
-from tracker.types import ImuBlock
+from tracker.core.types import ImuBlock
+from tracker.engine.pipeline import Pipeline
+from tracker.files.replay import ReplayData, load_replay
+from tracker.workout.player import ReplayPlayer
+from tracker.workout.programs import get_program
+from tracker.workout.view import Workout
 
 from .helpers import PROGRAM, Screenshots, live_app, replay_app, sim
 
@@ -197,7 +197,7 @@ def test_screens_that_failed_are_not_a_success(monkeypatch, capsys):
     """Textual prints the traceback of a screen that raised and sets return_code 1; the
     command exited 0 regardless."""
     from tracker.cli import main
-    from tracker.dashboard.app import TrackerApp
+    from tracker.screens.workout.app import TrackerApp
 
     def crash(app, *args, **kwargs):
         app._return_code = 1

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import butter, sosfiltfilt
 
-from tracker.dsp.filters import Lowpass, RunLength, WindowDispersion, ZeroPhase
-from tracker.dsp.resample import UniformResampler
+from tracker.engine.dsp.filters import Lowpass, RunLength, WindowDispersion, ZeroPhase
+from tracker.engine.dsp.resample import UniformResampler
 
 
 def _chunked(fn, x, cuts):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from tracker.dsp.orientation import GyroIntegrator, TiltEstimator
-from tracker.frames import angle_deg
+from tracker.core.frames import angle_deg
+from tracker.engine.dsp.orientation import GyroIntegrator, TiltEstimator
 
 FS = 100.0
 

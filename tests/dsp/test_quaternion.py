@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from tracker.dsp import quaternion as quat
+from tracker.engine.dsp import quaternion as quat
 
 
 def _to_scipy(q):  # components-first (w, x, y, z) -> Rotation

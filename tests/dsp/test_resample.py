@@ -9,9 +9,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from tracker.dsp.resample import UniformResampler
-from tracker.pipeline import Pipeline
-from tracker.types import ImuBlock
+from tracker.core.types import ImuBlock
+from tracker.engine.dsp.resample import UniformResampler
+from tracker.engine.pipeline import Pipeline
 
 RATE_HZ = 100.0
 

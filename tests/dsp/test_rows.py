@@ -4,7 +4,7 @@ changes no result anywhere."""
 import numpy as np
 import pytest
 
-from tracker.frames import angle_deg, norm, row_dot, row_max, unit
+from tracker.core.frames import angle_deg, norm, row_dot, row_max, unit
 
 
 @pytest.mark.parametrize("shape", [(500, 3), (500, 2), (3,), (0, 3), (4, 7, 3)])

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.dsp.smoothness import dimensionless_jerk, ldlj, sparc, sparc_band
+from tracker.engine.dsp.smoothness import dimensionless_jerk, ldlj, sparc, sparc_band
 
 REL = 1e-9
 GRAVITY_M_S2 = np.array([0.0, 0.0, 9.81])

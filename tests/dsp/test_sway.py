@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tracker.dsp.sway import SwayMeasures, confidence_ellipse_area, sway_jerk, sway_measures
+from tracker.engine.dsp.sway import SwayMeasures, confidence_ellipse_area, sway_jerk, sway_measures
 
 FS_HZ = 100.0
 REL = 1e-9  # the reference's own rounding; the brief asks for 1e-6

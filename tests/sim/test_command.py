@@ -70,7 +70,9 @@ def test_bad_options_are_refused(capsys, tmp_path, args):
 
 @pytest.mark.parametrize("suffix", [".csv", ".trk"])
 def test_writes_recording_and_truth(capsys, tmp_path, suffix):
-    pytest.importorskip("tracker.interchange" if suffix == ".csv" else "tracker.recording")
+    pytest.importorskip(
+        "tracker.files.interchange" if suffix == ".csv" else "tracker.files.recording"
+    )
     path = tmp_path / f"sts{suffix}"
     assert _run(["simulate", "sit-to-stand", "-o", str(path), "--seed", "3", "--rate", "50"]) == 0
     out = capsys.readouterr().out

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tracker.errors import InputError
+from tracker.core.errors import InputError
+from tracker.core.types import GRAVITY_M_S2
 from tracker.sim import FAMILIES, KINDS, hard_cases
-from tracker.types import GRAVITY_M_S2
 
 
 @pytest.fixture(scope="module")

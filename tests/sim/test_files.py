@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from tracker.errors import InputError, RecordingError
-from tracker.interchange import read_csv
+from tracker.core.errors import InputError, RecordingError
+from tracker.files.interchange import read_csv
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_same_seed_writes_the_same_csv_bytes(session, tmp_path):
 
 
 def test_trk_reads_back_to_the_same_samples(session, tmp_path):
-    recording = pytest.importorskip("tracker.recording")
+    recording = pytest.importorskip("tracker.files.recording")
     if not hasattr(recording, "open_any"):
         pytest.skip("the recording reader is not there yet")
     path = tmp_path / "sts.trk"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tracker.errors import InputError
+from tracker.core.errors import InputError
 from tracker.sim import EVERYDAY_KINDS, KINDS, random_session, session_suite, simulate
 
 REQUIRED = {

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from scipy.integrate import cumulative_trapezoid
 from scipy.spatial.transform import Rotation
 
-from tracker.frames import DEG
+from tracker.core.frames import DEG
+from tracker.core.types import GRAVITY_M_S2
 from tracker.sim import Motion, Mounting, fine_signals
 from tracker.sim.kinematics import FINE_DT_S, HIP_HEIGHT_M, leg_chain
-from tracker.types import GRAVITY_M_S2
 
 
 def _motion(n, flex=0.0, frontal=0.0, rot=0.0, heading=0.0, hip=(0.0, 0.0, HIP_HEIGHT_M)):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from tracker.frames import DEG
+from tracker.core.frames import DEG
 
 
 def _band_rms(x: np.ndarray, fs: float, lo: float, hi: float) -> float:

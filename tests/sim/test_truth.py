@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from tracker.frames import angle_deg, unit
+from tracker.core.frames import angle_deg, unit
 from tracker.sim import simulate
 
 REP_KEYS = {"start_s", "bottom_s", "end_s", "depth_deg", "descent_s", "ascent_s"}

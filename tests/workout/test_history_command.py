@@ -9,10 +9,10 @@ import json
 import pytest
 
 from tracker.cli import main
-from tracker.dashboard.history_screen import HistoryApp, MeasurePlot
-from tracker.history import History
+from tracker.files.history import History
+from tracker.screens.workout.history import HistoryApp, MeasurePlot
 from tracker.sim.home import add_simulated_week
-from tracker.workout_history import ROW_FIELDS
+from tracker.workout.progress import ROW_FIELDS
 
 from .test_workout_history import session
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.workout_history import exercise_rows, row_text, side_comparisons, trends
+from tracker.workout.progress import exercise_rows, row_text, side_comparisons, trends
 
 
 def _rep(start: float, wobble: float, depth: float = 20.0, descent: float = 3.5) -> dict:

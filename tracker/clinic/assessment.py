@@ -21,11 +21,11 @@ from tracker.clinic.live import LiveStance
 from tracker.clinic.protocols import Protocol
 from tracker.clinic.scoring import EXERCISE, TrialResult, score_trace
 from tracker.clinic.trace import TraceRecorder
-from tracker.errors import InputError
-from tracker.history import History
-from tracker.pipeline import Pipeline, PipelineConfig
-from tracker.recording import RecordingWriter
-from tracker.types import ImuBlock
+from tracker.core.errors import InputError
+from tracker.core.types import ImuBlock
+from tracker.engine.pipeline import Pipeline, PipelineConfig
+from tracker.files.history import History
+from tracker.files.recording import RecordingWriter
 
 LIMIT_MARGIN_S = 1.0
 

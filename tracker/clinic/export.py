@@ -13,8 +13,8 @@ import json
 import math
 
 from tracker.clinic.results import trends, visit_results
-from tracker.history import History
-from tracker.types import SWAY_FIELDS
+from tracker.core.types import SWAY_FIELDS
+from tracker.files.history import History
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

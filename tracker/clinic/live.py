@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from tracker.clinic.timing import LEAN_MIN_DEG, STEP_DEG
-from tracker.dsp.filters import Lowpass, RunLength, RunningSum
-from tracker.types import Update
+from tracker.core.types import Update
+from tracker.engine.dsp.filters import Lowpass, RunLength, RunningSum
 
 SMOOTH_S = 0.25  # causal smoothing of the tilt
 LIFTED_S = 0.5  # lean held this long: on one leg

@@ -1,6 +1,6 @@
 """Assessment protocols: TOML files of a test's conditions, trials and limits, validated at load.
 
-Shipped protocols live in ``tracker/protocols/``; a file with the same ``name`` in the
+Shipped protocols live in ``tracker/clinic/protocols/``; a file with the same ``name`` in the
 clinic's folder (``user_dir()``, or the folders given) replaces a shipped one, so a
 clinic copies a protocol there and edits it. Every key is described in docs/clinic.md.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker import datafiles
-from tracker.errors import InputError
+from tracker.core import datafiles
+from tracker.core.errors import InputError
 
 TESTS = ("stance", "five_times_sts", "chair_stand_30s")
 SCORES = ("best", "mean", "first")
@@ -59,7 +59,7 @@ class Condition:
     eyes: str = "open"
     start: str = "lift_off"  # stance tests: timed from lift-off or from the start cue
     pass_s: float | None = None  # held this long: passed (four-stage test)
-    norm: str | None = None  # key of tracker.norms; None: the protocol's
+    norm: str | None = None  # key of tracker.clinic.norms; None: the protocol's
     instructions: str = ""
 
     def to_json(self) -> dict:
@@ -215,7 +215,7 @@ def load_protocol_text(text: str, origin: str, default_name: str = "protocol") -
         out["score"] = _choice(data["score"], SCORES, origin, "score")
     if "progression" in data:
         out["progression"] = _choice(data["progression"], PROGRESSIONS, origin, "progression")
-    from tracker.norms import NORMS  # the norm keys a protocol may name
+    from tracker.clinic.norms import NORMS  # the norm keys a protocol may name
 
     for i, c in enumerate(conds):
         key = c.norm or out.get("norm")

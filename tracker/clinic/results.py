@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 
+from tracker.clinic.norms import NO_SRC, SOURCES, compare, smallest_real_change
 from tracker.clinic.protocols import Protocol, load_protocols
-from tracker.history import History
-from tracker.norms import NO_SRC, SOURCES, compare, smallest_real_change
-from tracker.types import SWAY_FIELDS
+from tracker.core.types import SWAY_FIELDS
+from tracker.files.history import History
 
 
 def symmetry_index(right: float | None, left: float | None) -> float | None:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from tracker.clinic.trace import Trace
-from tracker.dsp.stance import LEAN_MIN_DEG, fit_ramp, stance_edges, sway_path
-from tracker.dsp.sway import sway_measures
+from tracker.engine.dsp.stance import LEAN_MIN_DEG, fit_ramp, stance_edges, sway_path
+from tracker.engine.dsp.sway import sway_measures
 
 __all__ = ["LEAN_MIN_DEG", "STEP_DEG", "StanceTiming", "time_single_leg", "time_two_feet"]
 

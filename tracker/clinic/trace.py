@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tracker.pipeline import Pipeline, PipelineConfig
-from tracker.types import ImuBlock, Stand, Update
+from tracker.core.types import ImuBlock, Stand, Update
+from tracker.engine.pipeline import Pipeline, PipelineConfig
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,8 +91,8 @@ def trace_of_recording(path, exercise: str) -> Trace:
 
     Raises ``InputError`` naming the file when it cannot be read.
     """
-    from tracker.recording import Recording, is_own_format
-    from tracker.sources.replay import iter_blocks
+    from tracker.files.recording import Recording, is_own_format
+    from tracker.files.replay import iter_blocks
 
     events = Recording.open(path).events() if is_own_format(path) else []
     return trace_of_blocks(iter_blocks(path), exercise, events)

@@ -8,9 +8,9 @@ import sys
 from dataclasses import replace
 
 from tracker.commands import depth_deg
-from tracker.csv_stream import csv_blocks
-from tracker.recording import is_own_format
-from tracker.types import EXERCISES
+from tracker.core.types import EXERCISES
+from tracker.files.csv_stream import csv_blocks
+from tracker.files.recording import is_own_format
 
 
 def register(subparsers) -> None:
@@ -49,11 +49,11 @@ def analyze(
     """
     # Imported here, not at the top: `tracker --help` builds every command's parser,
     # and scipy takes a second to load.
-    from tracker.pipeline import Pipeline, PipelineConfig
+    from tracker.engine.pipeline import Pipeline, PipelineConfig
 
     recording = None
     if is_own_format(path):
-        from tracker.recording import Recording
+        from tracker.files.recording import Recording
 
         recording = Recording.open(path)
     if exercise is None:
@@ -63,7 +63,7 @@ def analyze(
     config = replace(base, exercise=exercise, reps=replace(base.reps, min_depth_deg=min_depth_deg))
     pipeline = Pipeline(config)
     if recording is not None:  # read as it is pushed: memory stays flat however long
-        from tracker.sources.replay import stream_into  # (asyncio: not for a CSV)
+        from tracker.files.replay import stream_into  # (asyncio: not for a CSV)
 
         stream_into(pipeline, recording)
         if warnings is not None:

@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 from tracker.commands import folder
-from tracker.errors import InputError, RecordingError
+from tracker.core.errors import InputError, RecordingError
 
 SUBCOMMANDS = {
     "protocols": "list the assessment protocols",
@@ -146,7 +146,7 @@ def register(subparsers) -> None:
     q.set_defaults(func=run_export)
 
     try:  # the interactive screens' options (the module imports Textual only when run)
-        from tracker.dashboard.assess import add_arguments
+        from tracker.screens.clinic.launch import add_arguments
     except ImportError:
         pass
     else:
@@ -173,7 +173,7 @@ def _common(p) -> None:
 
 
 def _history(args):
-    from tracker.history import History
+    from tracker.files.history import History
 
     return History.open(getattr(args, "db", None))
 
@@ -204,7 +204,7 @@ def _print_json(obj) -> None:
 
 def run_interactive(args) -> int:
     try:
-        from tracker.dashboard.assess import run as run_screens  # the dashboard's screens
+        from tracker.screens.clinic.launch import run as run_screens  # the dashboard's screens
     except ImportError:
         args._parser.print_help()
         print(
@@ -311,8 +311,8 @@ def run_visit_list(args) -> int:
 
 
 def _simulated(path: Path) -> bool:
-    from tracker.interchange import open_csv
-    from tracker.recording import Recording, is_own_format
+    from tracker.files.interchange import open_csv
+    from tracker.files.recording import Recording, is_own_format
 
     if is_own_format(path):
         opened = Recording.open(path)

@@ -29,8 +29,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from tracker.sensor_check import check
-    from tracker.sources.replay import load_replay
+    from tracker.files.replay import load_replay
+    from tracker.sensors.check import check
 
     data = load_replay(args.recording)
     dt = np.diff(data.block.t_s)

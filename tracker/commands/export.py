@@ -8,16 +8,16 @@ import sys
 from pathlib import Path
 
 from tracker import __version__
-from tracker.csv_stream import csv_blocks
-from tracker.errors import InputError
-from tracker.interchange import (
+from tracker.core.errors import InputError
+from tracker.files.csv_stream import csv_blocks
+from tracker.files.interchange import (
     CsvSource,
     NotWritable,
     open_csv,
     write_csv_blocks,
     write_csv_blocks_to,
 )
-from tracker.recording import Recording, is_own_format
+from tracker.files.recording import Recording, is_own_format
 
 
 def register(subparsers) -> None:
@@ -64,7 +64,7 @@ def run(args) -> int:
 def _opened(path: str):
     """The recording (own format) or the CSV's preamble, and its samples to come."""
     if is_own_format(path):
-        from tracker.sources.replay import recording_blocks
+        from tracker.files.replay import recording_blocks
 
         recording = Recording.open(path)
         return recording, recording_blocks(recording)

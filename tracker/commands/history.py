@@ -7,7 +7,7 @@ import json
 import sys
 import textwrap
 
-from tracker.errors import InputError
+from tracker.core.errors import InputError
 
 
 def register(subparsers) -> None:
@@ -41,7 +41,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from tracker.history import History
+    from tracker.files.history import History
 
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit must be at least 1, not {args.limit}")
@@ -62,7 +62,7 @@ def run(args) -> int:
     elif args.csv:
         write_csv(sessions, sys.stdout)
     elif args.screen:
-        from tracker.dashboard.history_screen import HistoryApp
+        from tracker.screens.workout.history import HistoryApp
 
         HistoryApp(sessions, str(path)).run()
     else:
@@ -72,7 +72,7 @@ def run(args) -> int:
 
 def to_json(sessions: list[dict]) -> list[dict]:
     """The contract's list (newest first), each session with its rows per exercise and side."""
-    from tracker.workout_history import exercise_rows
+    from tracker.workout.progress import exercise_rows
 
     return [s | {"exercises": exercise_rows(s)} for s in sessions]
 
@@ -80,7 +80,7 @@ def to_json(sessions: list[dict]) -> list[dict]:
 def write_csv(sessions: list[dict], stream) -> None:
     """One row per session, exercise and side; cells a spreadsheet will not run."""
     from tracker.clinic.export import safe_cell
-    from tracker.workout_history import ROW_FIELDS, exercise_rows
+    from tracker.workout.progress import ROW_FIELDS, exercise_rows
 
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(ROW_FIELDS)
@@ -91,7 +91,7 @@ def write_csv(sessions: list[dict], stream) -> None:
 
 def text(sessions: list[dict], db_path: str, width: int = 80) -> str:
     """The readable history: what changed, the two sides, then each session."""
-    from tracker.workout_history import (
+    from tracker.workout.progress import (
         exercise_rows,
         row_text,
         session_headline,

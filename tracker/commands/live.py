@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tracker.commands import depth_deg
-from tracker.errors import DeviceError, InputError, RecordingError, TrackerError
-from tracker.programs import LEGS, get_program, load_programs, user_dir
+from tracker.core.errors import DeviceError, InputError, RecordingError, TrackerError
+from tracker.workout.programs import LEGS, get_program, load_programs, user_dir
 
 DEFAULT_PROGRAM = "hip-rehab"
 SIMULATED_PROGRAM = "demo"
@@ -72,10 +72,10 @@ def save_session_to_history(
 ) -> str:
     """Store a finished session in the history database; a line for the person.
 
-    ``db`` defaults to the per-user history (``tracker.history.default_path``). A
+    ``db`` defaults to the per-user history (``tracker.files.history.default_path``). A
     failure is reported, never raised: the recording holds the whole session.
     """
-    from tracker.history import History
+    from tracker.files.history import History
 
     try:
         with History.open(db) as history:
@@ -95,7 +95,7 @@ def save_session_to_history(
 
 def changes_since_first(sessions: list[dict], session_id: int, most: int = 4) -> list[str]:
     """What changed over the sessions, in words, for the exercises of ``session_id``."""
-    from tracker.workout_history import exercise_rows, trend_group, trends
+    from tracker.workout.progress import exercise_rows, trend_group, trends
 
     group, _ = trend_group(sessions)
     mine = next((s for s in group if s["id"] == session_id), None)
@@ -112,9 +112,9 @@ def _simulated_source(session, speed: float | None, drop_at_s: float | None):
     ``speed`` None: on a virtual clock, as fast as the session takes the samples (tests).
     """
     try:
-        from tracker.sources.ble import simulated_ble_source
+        from tracker.sim.ble import simulated_ble_source
     except ImportError:
-        from tracker.sources.simulated import SimulatedSource
+        from tracker.sim.source import SimulatedSource
 
         return SimulatedSource(session, speed=speed, drop_at_s=drop_at_s)
     # keep=0: the simulated sensor keeps no copy of what it sent (memory stays flat)
@@ -123,7 +123,7 @@ def _simulated_source(session, speed: float | None, drop_at_s: float | None):
 
 async def _ble_source(device: str | None, profile: str | None):
     try:
-        from tracker.sources.ble import find_source
+        from tracker.sensors.ble import find_source
     except ImportError:
         raise DeviceError(
             "Bluetooth streaming is not in this tracker yet; try tracker live --simulate"
@@ -139,10 +139,10 @@ def build(args, session=None, *, virtual_clock: bool = False):
     session takes its notifications, and they are pushed in batches of a quarter second
     of the stream: the same views every run, whatever the machine's speed or load (tests).
     """
-    from tracker.dashboard.app import TrackerApp
-    from tracker.dashboard.drivers import LiveDriver
-    from tracker.dashboard.model import Workout
-    from tracker.pipeline import Pipeline
+    from tracker.engine.pipeline import Pipeline
+    from tracker.screens.workout.app import TrackerApp
+    from tracker.workout.drivers import LiveDriver
+    from tracker.workout.view import Workout
 
     if args.speed <= 0:
         raise InputError("--speed must be positive")
@@ -171,7 +171,7 @@ def build(args, session=None, *, virtual_clock: bool = False):
         async def open_source():
             return await _ble_source(args.device, args.profile)
 
-    from tracker.pipeline import PipelineConfig  # scipy: loaded only for a session
+    from tracker.engine.pipeline import PipelineConfig  # scipy: loaded only for a session
 
     base = PipelineConfig()
     config = replace(base, reps=replace(base.reps, min_depth_deg=args.min_depth))
@@ -209,7 +209,7 @@ def build(args, session=None, *, virtual_clock: bool = False):
 
 def open_recording(path: Path, source, meta: dict):
     """A private recording for ``source``: its packets with its profile, or its samples."""
-    from tracker.recording import RecordingWriter
+    from tracker.files.recording import RecordingWriter
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

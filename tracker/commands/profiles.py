@@ -7,9 +7,10 @@ import math
 import sys
 
 from tracker.commands import folder
-from tracker.decoders import DECODERS
-from tracker.errors import InputError
-from tracker.profiles import FirmwareProfile, get_profile, load_profiles, user_dir
+from tracker.core.errors import InputError
+from tracker.sensors.catalog import get_profile, load_profiles, user_dir
+from tracker.sensors.decoders import DECODERS
+from tracker.sensors.profiles import FirmwareProfile
 
 
 def register(subparsers) -> None:
@@ -245,7 +246,7 @@ def _timing(t) -> str:
 
 
 def run_decode(args) -> int:
-    from tracker.decode import decode_hex
+    from tracker.sensors.decode import decode_hex
 
     profile = get_profile(args.profile, args.profiles_dir)
     _check_not_split(args.profile, args.payloads)

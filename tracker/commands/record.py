@@ -7,8 +7,8 @@ import sys
 import time
 
 from tracker.commands import folder
-from tracker.errors import DeviceError, InputError
-from tracker.sources import SourceStatus
+from tracker.core.errors import DeviceError, InputError
+from tracker.core.sources import SourceStatus
 
 STATES = {
     "connecting": "connecting",
@@ -74,7 +74,7 @@ def run(args) -> int:
 async def open_source(args):
     """The sensor of ``args``: found by a scan, or simulated (``--simulate``)."""
     if args.simulate is None:
-        from tracker.sources.ble import find_source
+        from tracker.sensors.ble import find_source
 
         return await find_source(
             args.device,
@@ -85,9 +85,9 @@ async def open_source(args):
             gyr_range=args.gyr_range,
             profiles_dir=args.profiles_dir,
         )
-    from tracker.profiles import get_profile
+    from tracker.sensors.catalog import get_profile
     from tracker.sim import KINDS, simulate
-    from tracker.sources.ble import simulated_ble_source
+    from tracker.sim.ble import simulated_ble_source
 
     if args.simulate not in KINDS:
         raise InputError(f"unknown kind {args.simulate!r}; kinds: {', '.join(KINDS)}")
@@ -105,7 +105,7 @@ async def open_source(args):
 
 def open_writer(path, source):
     """A private recording of the source's packets, its profile and its stream settings."""
-    from tracker.recording import RecordingWriter
+    from tracker.files.recording import RecordingWriter
 
     origin = {
         "kind": "simulated" if source.simulated else "ble",
@@ -148,13 +148,13 @@ async def _main(args) -> int:
 async def record(source, writer, status: StatusLine, duration_s: float | None = None) -> str:
     """Stream ``source`` into ``writer`` (and the pipeline) until the duration or its end.
 
-    The one session loop (``tracker.session.SessionRunner``) records every packet as
+    The one session loop (``tracker.workout.session.SessionRunner``) records every packet as
     it arrived and every status as an event; this adds the status line and the
     duration. Returns why it ended.
     """
-    from tracker.pipeline import Pipeline
-    from tracker.session import SessionEnded, SessionProblem, SessionRunner
-    from tracker.types import Update
+    from tracker.core.types import Update
+    from tracker.engine.pipeline import Pipeline
+    from tracker.workout.session import SessionEnded, SessionProblem, SessionRunner
 
     runner = SessionRunner(source, Pipeline(), writer)
     reason = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tracker.errors import InputError
-from tracker.programs import LEGS, get_program, load_program_text
+from tracker.core.errors import InputError
+from tracker.workout.programs import LEGS, get_program, load_program_text
 
 SPEED_RANGE = (0.25, 16.0)
 
@@ -32,12 +32,12 @@ def register(subparsers) -> None:
 
 def build(args, *, speed: float | None = None):
     """The replay app for ``args``; ``speed`` overrides the checked ``--speed`` (tests)."""
-    from tracker.dashboard.app import TrackerApp
-    from tracker.dashboard.drivers import ReplayDriver
-    from tracker.dashboard.model import Workout
-    from tracker.dashboard.player import ReplayPlayer
-    from tracker.pipeline import Pipeline, PipelineConfig
-    from tracker.sources.replay import load_replay
+    from tracker.engine.pipeline import Pipeline, PipelineConfig
+    from tracker.files.replay import load_replay
+    from tracker.screens.workout.app import TrackerApp
+    from tracker.workout.drivers import ReplayDriver
+    from tracker.workout.player import ReplayPlayer
+    from tracker.workout.view import Workout
 
     lo, hi = SPEED_RANGE
     if speed is None and not lo <= args.speed <= hi:

@@ -34,8 +34,8 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from tracker.clinic.protocols import load_protocols, user_dir
-    from tracker.history import History, private_dir
-    from tracker.report import default_report_path, pdf_available, write_report
+    from tracker.clinic.report import default_report_path, pdf_available, write_report
+    from tracker.files.history import History, private_dir
 
     protocols = load_protocols([user_dir(), *args.protocols] if args.protocols else None)
     with History.open(args.db) as h:

@@ -7,7 +7,7 @@ import json
 import sys
 
 from tracker.commands import folder
-from tracker.errors import InputError
+from tracker.core.errors import InputError
 
 
 def register(subparsers) -> None:
@@ -33,8 +33,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from tracker.profiles import load_profiles
-    from tracker.sources.ble import PLATFORM, demo_radio, scan
+    from tracker.sensors.ble import PLATFORM, scan
+    from tracker.sensors.catalog import load_profiles
+    from tracker.sim.ble import demo_radio
 
     if not 0 < args.timeout <= 600:
         raise InputError(f"--timeout must be between 0 and 600 s, not {args.timeout:g}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.errors import InputError
+from tracker.core.errors import InputError
 
 
 def register(subparsers) -> None:

@@ -26,9 +26,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from tracker.errors import InputError
+from tracker.core.errors import InputError
+from tracker.core.types import GRAVITY_M_S2
 from tracker.sim.sensor import SensorModel, _gain
-from tracker.types import GRAVITY_M_S2
 
 PRESETS = ("typical", "ideal", "cheap")
 ACC_RANGES_G = (2.0, 4.0, 8.0, 16.0)

@@ -269,7 +269,7 @@ def chair_stands(
 
 
 def _ending(ctx, allowed: tuple[str, ...], default: str) -> str:
-    from tracker.errors import InputError
+    from tracker.core.errors import InputError
 
     ending = ctx.opts.get("ending") or default
     if ending not in allowed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tracker.errors import InputError
+from tracker.core.errors import InputError
 from tracker.sim.session import SimSession
 from tracker.sim.sessions import KINDS, simulate
 

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from tracker.errors import InputError, RecordingError
-
-if TYPE_CHECKING:
-    from tracker.sim.session import SimSession
+from tracker.core.errors import InputError, RecordingError
 
 SUFFIXES = (".csv", ".trk")
 
@@ -19,7 +15,7 @@ def truth_path(path: Path) -> Path:
     return path.with_name(path.name + ".truth.json")
 
 
-def describe(session: SimSession, path: Path) -> dict:
+def describe(session, path: Path) -> dict:  # session: a SimSession (which calls here)
     """Metadata stored in the recording: what was simulated, how, and that it is simulated."""
     truth = session.truth.to_json()
     return {
@@ -37,7 +33,7 @@ def describe(session: SimSession, path: Path) -> dict:
     }
 
 
-def write_session(session: SimSession, path: Path) -> list[Path]:
+def write_session(session, path: Path) -> list[Path]:  # session: a SimSession
     """Write ``session`` to ``path`` (by extension) and its truth next to it.
 
     Returns the paths written. Raises ``InputError`` for an unknown extension and
@@ -49,12 +45,12 @@ def write_session(session: SimSession, path: Path) -> list[Path]:
     meta = describe(session, path)
     try:
         if suffix == ".csv":
-            from tracker.interchange import write_csv
+            from tracker.files.interchange import write_csv
 
             comments = [f"{k}: {json.dumps(v)}" for k, v in meta.items()]
             write_csv(path, session.block, comments)
         else:
-            from tracker.recording import RecordingWriter
+            from tracker.files.recording import RecordingWriter
 
             source = {"kind": "simulated", "simulation": session.kind, "seed": session.seed}
             with RecordingWriter(path, source=source, meta=meta) as writer:

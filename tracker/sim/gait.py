@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.integrate import cumulative_trapezoid
 
-from tracker.frames import DEG
+from tracker.core.frames import DEG
 from tracker.sim.kinematics import FINE_DT_S, HIP_HEIGHT_M
 from tracker.sim.segment import Event, Segment, local_time
 from tracker.sim.shapes import band_noise, gabor, impact, keyframes, ramp_window

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracker.errors import InputError
+from tracker.core.errors import InputError
 from tracker.sim.chairs import chair_rises
 from tracker.sim.clinical import ENDINGS, single_leg_stance
 from tracker.sim.continuous import continuous_set

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tracker.history import History
+from tracker.files.history import History
 
 WEEK_PROGRAM = "demo"
 PUSH_SAMPLES = 200  # the pipeline gives the same results however the samples are cut
@@ -18,10 +18,10 @@ PUSH_SAMPLES = 200  # the pipeline gives the same results however the samples ar
 
 def simulated_workout(seed: int, *, shake_deg: float, sway_deg: float, leg="left") -> dict:
     """One simulated ``demo`` workout on ``leg`` (the painful one): the stored summary."""
-    from tracker.dashboard.model import Workout
-    from tracker.pipeline import Pipeline
-    from tracker.programs import get_program
+    from tracker.engine.pipeline import Pipeline
     from tracker.sim import simulate
+    from tracker.workout.programs import get_program
+    from tracker.workout.view import Workout
 
     session = simulate(
         "demo-workout", seed=seed, leg=leg, shake_rms_deg=shake_deg, sway_rms_deg=sway_deg

@@ -1,6 +1,6 @@
 """The body model: rigid shank and thigh, the thigh's orientation, the sensor and its ideal output.
 
-Angles (degrees) follow the sign table of ``tracker.frames``:
+Angles (degrees) follow the sign table of ``tracker.core.frames``:
 
 - ``flex``: sagittal tilt of the thigh, + when the knee moves forward;
 - ``frontal``: rotation about the thigh's own x axis, + when the knee moves toward the
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from tracker.frames import DEG, angle_deg
-from tracker.types import GRAVITY_M_S2
+from tracker.core.frames import DEG, angle_deg
+from tracker.core.types import GRAVITY_M_S2
 
 SHANK_M = 0.43
 THIGH_M = 0.45

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy import signal
 
-from tracker.types import GRAVITY_M_S2
+from tracker.core.types import GRAVITY_M_S2
 
 ACC_RANGE_M_S2 = 16.0 * GRAVITY_M_S2
 GYR_RANGE_RAD_S = np.deg2rad(2000.0)

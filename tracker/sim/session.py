@@ -11,6 +11,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from tracker import __version__
+from tracker.core.types import ImuBlock
 from tracker.sim.kinematics import (
     FINE_DT_S,
     FineSignals,
@@ -24,7 +25,6 @@ from tracker.sim.sensor import SensorModel
 from tracker.sim.shapes import band_noise
 from tracker.sim.strap import TissueMotion
 from tracker.sim.truth import Truth, build_truth
-from tracker.types import ImuBlock
 
 POSTURAL_SWAY_BAND_HZ = (0.1, 1.0)
 

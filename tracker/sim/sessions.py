@@ -7,8 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracker.errors import InputError
-from tracker.sim import boards, clinical, hard_kinds, scripts
+import tracker.sim.boards as boards
+import tracker.sim.clinical as clinical
+import tracker.sim.hard_kinds as hard_kinds
+import tracker.sim.scripts as scripts
+from tracker.core.errors import InputError
 from tracker.sim.continuous import TOPS
 from tracker.sim.kinematics import LEGS, SITES, Mounting
 from tracker.sim.scripts import Ctx

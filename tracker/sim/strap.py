@@ -25,10 +25,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import signal
 
-from tracker.errors import InputError
-from tracker.frames import DEG
+from tracker.core.errors import InputError
+from tracker.core.frames import DEG
+from tracker.core.types import GRAVITY_M_S2
 from tracker.sim.kinematics import FINE_DT_S, Motion, Mounting, quat_rotate, second_difference
-from tracker.types import GRAVITY_M_S2
 
 JIGGLE_HZ = 6.0  # corner of the jiggle's spectrum
 JIGGLE_ORDERS = (2, 2)  # its roll-off (rotation, shift): above 6 Hz the gyro falls as f^-2

@@ -14,7 +14,7 @@ from true time by the clock's drift. Definitions:
   instrumented thigh is then the lifted free leg) are in ``other_leg_sets``.
 - balance: the settled single-leg stance (shifts on and off excluded);
   ``sway_rms_deg`` = RMS angle between the true long axis and its mean direction over
-  it; the other measures are ``tracker.dsp.sway.sway_measures`` of the axis' 2-D tilt
+  it; the other measures are ``tracker.engine.dsp.sway.sway_measures`` of the axis' 2-D tilt
   (frontal, sagittal) about that mean direction, sampled at 100 Hz.
 - sit_to_stand ``duration_s``: start of the first rise to the end of the last; rises
   straight back down (``chairs``) also give the inclination seated and at the top, and
@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tracker.frames import DEG, angle_deg, unit
+from tracker.core.frames import DEG, angle_deg, unit
 from tracker.sim.clinical import clinical_truth
 from tracker.sim.kinematics import FineSignals
 from tracker.sim.segment import Event
@@ -174,7 +174,7 @@ def _sets(set_events, rep_events, reps_json, clock) -> list[dict]:
 
 
 def _balance(ev: Event, clock: _Clock, fine: FineSignals) -> dict:
-    from tracker.dsp.sway import sway_measures
+    from tracker.engine.dsp.sway import sway_measures
 
     i0, i1 = clock.idx(ev.start_s), clock.idx(ev.end_s)
     step = max(1, round(1.0 / (SWAY_TRUTH_RATE_HZ * (clock.t[1] - clock.t[0]))))

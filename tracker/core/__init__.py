@@ -1,0 +1,1 @@
+"""What every layer shares: errors, the values that flow, frames, sources, data files."""

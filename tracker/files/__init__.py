@@ -1,0 +1,1 @@
+"""Files: the own recording format, the interchange CSV, replay of both, the history database."""

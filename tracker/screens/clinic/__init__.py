@@ -1,0 +1,1 @@
+"""The clinic's screens: patient, protocol, trials and the visit's results."""

@@ -1,0 +1,124 @@
+"""The visit's results as the screen shows them: one table per protocol, norms with sources.
+
+Built from ``visit_results`` (``tracker.clinic.results``), the same data `tracker assess
+results VISIT --json` prints, so the screen and the command line agree by construction.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable, Static
+
+from tracker.clinic.norms import SOURCES
+from tracker.clinic.report_text import UNIT
+from tracker.clinic.view import AssessView
+from tracker.screens.clinic.widgets import SWAY_NOTE, num, short_citation
+from tracker.screens.workout.widgets import BAD, WARN
+
+COLUMNS = ("condition", "trials", "best", "mean", "score", "sway RMS°")
+
+
+def condition_row(c: dict) -> tuple:
+    """One condition's cells: counted trials (+ practice), best, mean, score, thigh sway."""
+    nd = 0 if c["measure"] == "count" else 1
+    unit = UNIT[c["measure"]]
+    counted = f"{c['trials_counted']}/{c['trials_wanted']}"
+    if c["practice"]:
+        counted += f" +{c['practice']}p"
+    sway = (c.get("sway_best") or {}).get("sway_rms_deg")
+    limit = c.get("limit_s")
+    best = f"{num(c['best'], nd)} {unit}"
+    if c.get("best_capped"):
+        best = f"≥ {limit:g} {unit}"  # stopped by the time limit: a lower bound
+    mean = f"{num(c['mean'], nd)} {unit}"
+    if c.get("capped_trials") and c["mean"] is not None:
+        mean = "≥ " + mean
+    score = f"≥ {limit:g}" if c.get("score_capped") else num(c["score"], nd)
+    condition = Text(c["condition"])  # from a protocol file: never read as markup
+    return (condition, counted, best, mean, f"{score} ({c['score_rule']})", num(sway, 2))
+
+
+def norm_line(c: dict, refs: list[str]) -> Text:
+    """``eyes open, left: 17.6 s vs 70-79: mean 21 s → below the mean… [1]`` or no norm."""
+    nd = 0 if c["measure"] == "count" else 1
+    out = Text(f"{c['condition']}: ", style="bold")
+    score = f"≥ {c['limit_s']:g} (limit)" if c.get("score_capped") else num(c["score"], nd)
+    out.append(f"{score} {UNIT[c['measure']]}")
+    if c["passed"] is not None:
+        out.append(" held" if c["passed"] else " not held", style="bold")
+    norm = c["norm"]
+    if norm is None:
+        return out.append(" · no norm exists for this condition", style="grey50")
+    out.append(f" vs {norm.get('reference') or 'no reference for this age'}")
+    if norm.get("verdict"):
+        out.append(f" → {norm['verdict']}", style="bold")
+    return out.append(f" [{refs.index(norm['source']) + 1}]")
+
+
+def references(results: dict) -> list[str]:
+    """The norm sources cited, in order of first use."""
+    refs: list[str] = []
+    for p in results["protocols"]:
+        for c in p.get("conditions", []):
+            if c["norm"] and c["norm"]["source"] not in refs:
+                refs.append(c["norm"]["source"])
+    return refs
+
+
+def _notes(p: dict, refs: list[str]) -> Text:
+    out = Text()
+    for c in p["conditions"]:
+        out.append_text(norm_line(c, refs)).append("\n")
+    for s in p["symmetry"]:
+        si = s["symmetry_index_pct"]
+        out.append(f"Symmetry, eyes {s['eyes']}: ", style="bold")
+        out.append(f"{num(si)} % " if si is not None else "– ")
+        out.append("(Robinson 1987: 100·(R−L)/mean of R and L; + means the right held longer)\n")
+    for c in p["conditions"]:
+        for d in c["discarded"]:
+            out.append(f"Trial {d['trial']} ({c['condition']}) discarded: {d['reason']}\n", WARN)
+        for d in c["incomplete"]:
+            out.append(f"Trial {d['trial']} ({c['condition']}) incomplete: {d['reason']}\n", BAD)
+    if p["test"] == "stance":
+        out.append(SWAY_NOTE.capitalize() + ".\n", style="grey50")
+    src = p.get("smallest_real_change") or {}
+    if src.get("value"):
+        what = f"{src['value']:g} {src['unit']} ({short_citation(src['source'])})"
+        out.append(f"Smallest real change across visits: {what}\n", style="grey50")
+    return out
+
+
+def results_widgets(view: AssessView, report_path: str):
+    """The widgets of the results screen, top to bottom."""
+    results = view.results
+    head = Text("Results", style="bold underline")
+    if view.simulated:
+        head.append("  SIMULATED DATA", style="bold black on yellow")
+    if results is None:
+        yield Static(head.append("\nNo visit yet."))
+        return
+    pt, v = results["patient"], results["visit"]
+    head.append(f"\nPatient {pt['id']}, age {pt['age_band']}")
+    head.append(f" ({pt['sex']})" if pt.get("sex") else "")
+    head.append(f" · visit {v['id']} on {v['date']}")
+    yield Static(head, id="results-head")
+    refs = references(results)
+    for p in results["protocols"]:
+        if p.get("missing"):
+            yield Static(Text(f"{p['protocol']}: protocol file not found", style="yellow"))
+            continue
+        yield Static(Text(p["title"], style="bold"), classes="protocol-title")
+        table = DataTable(id=f"results-{p['protocol']}", cursor_type="none", classes="results")
+        table.add_columns(*COLUMNS)
+        for c in p["conditions"]:
+            table.add_row(*condition_row(c), key=c["condition"])
+        yield table
+        yield Static(_notes(p, refs), classes="notes")
+    if not results["protocols"]:
+        yield Static(Text("No trials in this visit yet.", style="grey50"))
+    out = Text()
+    for i, key in enumerate(refs):
+        source = SOURCES[key]
+        out.append(f"[{i + 1}] {source.text} ({source.quality})\n", style="grey50")
+    out.append(f"\nReport (PDF and HTML): r writes {report_path}", style="bold")
+    yield Static(out, id="report-line")

@@ -1,0 +1,1 @@
+"""Sensors: firmware profiles and their schema, the decoders, Bluetooth LE through bleak."""

@@ -1,0 +1,297 @@
+"""Workout programs: TOML files of exercises, sets, reps, sides and targets, validated at load.
+
+Shipped programs live in ``tracker/workout/programs/``; a file of the same ``name`` in the
+user's folder (``user_dir()``) replaces a shipped one, so a person copies a program
+there and edits it. Every key is described in docs/dashboard.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracker.core import datafiles
+from tracker.core.errors import InputError
+
+KINDS = ("reps", "balance", "hold")
+SIDES = ("alternate", "each", "painful", "good", "both")
+FIRST_SIDES = ("painful", "good")
+SENSOR_PLACES = ("working", "any")
+POSITIONS = ("lying", "lift", "band")
+LEGS = ("left", "right")
+
+_PROGRAM_KEYS = {"name", "title", "description", "source", "step"}
+_STEP_KEYS = {
+    "name",
+    "kind",
+    "sets",
+    "reps",
+    "sides",
+    "first_side",
+    "sensor",
+    "rest_s",
+    "cue",
+    "judges",
+    "not_judged",
+    # reps
+    "descent_s",
+    "depth_deg",
+    "depth_range_deg",
+    "wobble_max_deg",
+    "set_timeout_s",
+    # balance and hold
+    "hold_s",
+    "hold_max_s",
+    "position",
+    "position_deg",
+    "lift_deg",
+    "still_deg_s",
+    "break_s",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One exercise of a program: what to do, how often, on which side, against which targets.
+
+    Times in seconds, angles in degrees of thigh inclination (0 = standing).
+    """
+
+    name: str
+    kind: str  # reps | balance | hold
+    sets: int = 1
+    reps: int = 10  # reps per set (holds per set for a hold step)
+    sides: str = "both"  # alternate | each | painful | good | both
+    first_side: str = "painful"
+    sensor: str = "any"  # working: the sensor must be on the working thigh
+    rest_s: float = 60.0  # rest after each set (and before the next step)
+    cue: str = ""  # how to do it, shown while it runs
+    judges: str = ""  # what the sensor judges here (generated when empty)
+    not_judged: str = ""  # what it cannot see, said plainly
+    descent_s: float | None = None  # prescribed slowest descent
+    depth_deg: float | None = None  # target depth, marked on the trace
+    depth_range_deg: tuple[float, float] | None = None  # in-target band
+    wobble_max_deg: float | None = None
+    set_timeout_s: float = 30.0  # no rep for this long ends a started set early
+    hold_s: float = 60.0  # balance: the stance to hold; hold: the shortest hold counted
+    hold_max_s: float | None = None  # hold: longer than this gets a "you can lower" cue
+    position: str = "lying"  # hold: lying | lift | band
+    position_deg: tuple[float, float] = (60.0, 180.0)  # hold (band): the held inclinations
+    lift_deg: float = 10.0  # hold (lift): closer to standing than lying by at least this
+    still_deg_s: float = 8.0  # hold: a held thigh turns slower than this
+    break_s: float = 3.0  # hold: moving away for longer than this ends a hold
+
+    def side_of_set(self, set_index: int) -> str | None:
+        """``painful``, ``good`` or None (both legs) for set ``set_index`` (0-based)."""
+        first, other = self.first_side, ("good" if self.first_side == "painful" else "painful")
+        if self.sides == "both":
+            return None
+        if self.sides in ("painful", "good"):
+            return self.sides
+        if self.sides == "alternate":
+            return first if set_index % 2 == 0 else other
+        return first if set_index < (self.sets + 1) // 2 else other  # each
+
+    @property
+    def judged_text(self) -> str:
+        """What the sensor judges in this step, for the screen ("reps, depth, ...")."""
+        if self.judges:
+            return self.judges
+        if self.kind == "reps":
+            parts = ["reps", "depth"]
+            if self.descent_s:
+                parts.append(f"tempo ({self.descent_s:g} s down)")
+            if self.wobble_max_deg is not None:
+                parts.append("wobble")
+            return ", ".join(parts) + "."
+        if self.kind == "balance":
+            return f"the stance's time (target {self.hold_s:g} s) and the thigh's sway."
+        return "the hold's time, while the thigh stays still."
+
+
+@dataclass(frozen=True)
+class Program:
+    """A validated program: its steps, and the TOML it came from (kept with recordings)."""
+
+    name: str
+    title: str
+    description: str
+    source: str
+    steps: tuple[Step, ...]
+    file: str
+    text: str
+
+    @property
+    def total_sets(self) -> int:
+        return sum(s.sets for s in self.steps)
+
+
+def _err(origin: str, key: str, message: str) -> InputError:
+    return InputError(f"{key}: {message}", path=origin)
+
+
+def _number(value, origin, key, *, lo=0.0, whole=False, allow_zero=False):
+    allow_lo = allow_zero or lo != 0
+    problem = datafiles.number_problem(value, lo=lo, whole=whole, allow_lo=allow_lo)
+    if problem:
+        raise _err(origin, key, problem)
+    return int(value) if whole else float(value)
+
+
+def _text(value, origin, key) -> str:
+    if not isinstance(value, str):
+        raise _err(origin, key, f"must be text, not {value!r}")
+    return value.strip()
+
+
+def _choice(value, choices, origin, key) -> str:
+    if value not in choices:
+        raise _err(origin, key, f"must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _pair(value, origin, key) -> tuple[float, float]:
+    if not (isinstance(value, list) and len(value) == 2):
+        raise _err(origin, key, f"must be a list of two numbers [low, high], not {value!r}")
+    lo = _number(value[0], origin, key, allow_zero=True)
+    hi = _number(value[1], origin, key, allow_zero=True)
+    if lo >= hi:
+        raise _err(origin, key, f"the low end must be below the high end, not {value!r}")
+    return lo, hi
+
+
+def _step(data, origin: str, where: str) -> Step:
+    if not isinstance(data, dict):
+        raise _err(origin, where, "must be a table ([[step]])")
+    unknown = sorted(set(data) - _STEP_KEYS)
+    if unknown:
+        raise _err(origin, f"{where}.{unknown[0]}", "unknown key")
+    for required in ("name", "kind"):
+        if required not in data:
+            raise _err(origin, f"{where}.{required}", "missing (every step needs it)")
+    key = lambda k: f"{where}.{k}"  # noqa: E731
+    out: dict = {
+        "name": _text(data["name"], origin, key("name")),
+        "kind": _choice(data["kind"], KINDS, origin, key("kind")),
+    }
+    for k in ("sets", "reps"):
+        if k in data:
+            out[k] = _number(data[k], origin, key(k), lo=1, whole=True)
+    for k, choices in (
+        ("sides", SIDES),
+        ("first_side", FIRST_SIDES),
+        ("sensor", SENSOR_PLACES),
+        ("position", POSITIONS),
+    ):
+        if k in data:
+            out[k] = _choice(data[k], choices, origin, key(k))
+    for k in ("cue", "judges", "not_judged"):
+        if k in data:
+            out[k] = _text(data[k], origin, key(k))
+    for k in ("rest_s", "set_timeout_s", "break_s"):
+        if k in data:
+            out[k] = _number(data[k], origin, key(k), allow_zero=True)
+    for k in (
+        "descent_s",
+        "hold_s",
+        "hold_max_s",
+        "lift_deg",
+        "still_deg_s",
+        "wobble_max_deg",
+    ):
+        if k in data:
+            out[k] = _number(data[k], origin, key(k))
+    if "depth_deg" in data:
+        out["depth_deg"] = _number(data["depth_deg"], origin, key("depth_deg"))
+        if out["depth_deg"] > 180:
+            raise _err(origin, key("depth_deg"), "must be at most 180 (degrees from standing)")
+    for k in ("depth_range_deg", "position_deg"):
+        if k in data:
+            out[k] = _pair(data[k], origin, key(k))
+    step = Step(**out)
+    if step.hold_max_s is not None and step.hold_max_s < step.hold_s:
+        raise _err(origin, key("hold_max_s"), "must not be below hold_s")
+    if step.kind == "reps" and step.sides == "each" and step.sets % 2:
+        raise _err(origin, key("sets"), "sides = 'each' needs an even number of sets")
+    return step
+
+
+def load_program_text(text: str, origin: str, default_name: str = "program") -> Program:
+    """Parse and validate a program; errors name ``origin`` and the key.
+
+    Raises
+    ------
+    InputError
+        Invalid TOML, an unknown or missing key, or a value out of range.
+    """
+    data = datafiles.parse_toml(text, origin)
+    unknown = sorted(set(data) - _PROGRAM_KEYS)
+    if unknown:
+        raise _err(origin, unknown[0], "unknown key")
+    steps = data.get("step")
+    if not isinstance(steps, list) or not steps:
+        raise _err(origin, "step", "a program needs at least one [[step]]")
+    name = _text(data.get("name", default_name), origin, "name")
+    if not name or not all(c.isalnum() or c in "-_" for c in name):
+        raise _err(origin, "name", f"use letters, digits, '-' and '_' only, not {name!r}")
+    return Program(
+        name=name,
+        title=_text(data.get("title", name), origin, "title"),
+        description=_text(data.get("description", ""), origin, "description"),
+        source=_text(data.get("source", ""), origin, "source"),
+        steps=tuple(_step(s, origin, f"step[{i + 1}]") for i, s in enumerate(steps)),
+        file=origin,
+        text=text,
+    )
+
+
+def load_program_file(path: str | Path) -> Program:
+    """Read and validate one program file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the program: {exc}", path=str(path)) from None
+    return load_program_text(text, str(path), default_name=path.stem)
+
+
+def shipped_dir() -> Path:
+    """The folder of the programs shipped with tracker."""
+    return datafiles.shipped_dir("programs")
+
+
+def user_dir() -> Path:
+    """The folder of a person's own programs (copies of shipped ones, edited)."""
+    return datafiles.user_dir("programs")
+
+
+def load_programs(extra_dirs=None) -> dict[str, Program]:
+    """All programs by name: the shipped ones, replaced by same-named ones in ``extra_dirs``.
+
+    ``extra_dirs`` defaults to the user's program folder (``user_dir()``).
+    """
+
+    def duplicate(path: Path, name: str, other: str) -> InputError:
+        return _err(str(path), "name", f"{name!r} is already used by {other}")
+
+    return datafiles.load_named(
+        "programs", extra_dirs, lambda path, _user: load_program_file(path), duplicate
+    )
+
+
+def get_program(name_or_path: str, extra_dirs=None) -> Program:
+    """A program by name (user folder first, then shipped) or from a ``.toml`` path."""
+    if name_or_path.endswith(".toml") or "/" in name_or_path:
+        return load_program_file(name_or_path)
+    programs = load_programs(extra_dirs)
+    if name_or_path not in programs:
+        raise InputError(f"unknown program {name_or_path!r} (known: {', '.join(programs)})")
+    return programs[name_or_path]
+
+
+def leg_of(side: str | None, painful_leg: str) -> str | None:
+    """The leg (``left``/``right``) of a program side, given which leg is the painful one."""
+    if side is None:
+        return None
+    other = "left" if painful_leg == "right" else "right"
+    return painful_leg if side == "painful" else other
