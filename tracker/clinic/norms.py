@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker.core.errors import InputError
+from tracker.files.history import parse_age_band
 
 
 @dataclass(frozen=True)
@@ -192,27 +192,6 @@ def smallest_real_change(test: str, *, single_leg: bool = True) -> tuple[float, 
     if test == "stance" and not single_leg:
         return None
     return SMALLEST_REAL_CHANGE.get(test)
-
-
-def parse_age_band(text: str) -> tuple[int, int]:
-    """``"65-69"`` -> (65, 69), ``"80+"`` -> (80, 120), ``"72"`` -> (72, 72).
-
-    Raises ``InputError`` for anything else (ages 0-120, low not above high).
-    """
-    s = str(text).strip()
-    try:
-        if s.endswith("+"):
-            lo, hi = int(s[:-1]), 120
-        elif "-" in s:
-            a, b = s.split("-", 1)
-            lo, hi = int(a), int(b)
-        else:
-            lo = hi = int(s)
-    except ValueError:
-        raise InputError(f"age band must look like 65-69 or 80+, not {text!r}") from None
-    if not 0 <= lo <= hi <= 120:
-        raise InputError(f"age band must lie within 0-120 with low <= high, not {text!r}")
-    return lo, hi
 
 
 def compare(key: str, value: float | None, *, age_band: str, sex: str | None = None) -> dict:

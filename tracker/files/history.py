@@ -281,8 +281,6 @@ class History:
         self, patient_id: str, *, age_band: str, sex: str | None = None, notes: str = ""
     ) -> str:
         """Add a pseudonymous patient (no name is ever needed). Returns the id."""
-        from tracker.clinic.norms import parse_age_band
-
         pid = check_patient_id(patient_id)
         parse_age_band(age_band)
         if sex not in (None, "female", "male"):
@@ -315,8 +313,6 @@ class History:
 
     def update_patient(self, patient_id: str, **fields) -> None:
         """Change ``age_band``, ``sex`` or ``notes``."""
-        from tracker.clinic.norms import parse_age_band
-
         self.patient(patient_id)
         allowed = {"age_band", "sex", "notes"}
         bad = sorted(set(fields) - allowed)
@@ -605,3 +601,24 @@ def _trial(row: sqlite3.Row) -> dict:
     d["result"] = json.loads(d["result"]) if d["result"] else None
     d.pop("owner_pid", None)
     return d
+
+
+def parse_age_band(text: str) -> tuple[int, int]:
+    """``"65-69"`` -> (65, 69), ``"80+"`` -> (80, 120), ``"72"`` -> (72, 72).
+
+    Raises ``InputError`` for anything else (ages 0-120, low not above high).
+    """
+    s = str(text).strip()
+    try:
+        if s.endswith("+"):
+            lo, hi = int(s[:-1]), 120
+        elif "-" in s:
+            a, b = s.split("-", 1)
+            lo, hi = int(a), int(b)
+        else:
+            lo = hi = int(s)
+    except ValueError:
+        raise InputError(f"age band must look like 65-69 or 80+, not {text!r}") from None
+    if not 0 <= lo <= hi <= 120:
+        raise InputError(f"age band must lie within 0-120 with low <= high, not {text!r}")
+    return lo, hi
