@@ -1,6 +1,6 @@
 """SVG snapshots of the key screens, from replays of the recordings in recordings/.
 
-Update after a deliberate change of the screens: ``pytest tests/dashboard --snapshot-update``
+Update after a deliberate change of the screens: ``pytest tests/screens --snapshot-update``
 (and look at the new SVGs before committing them).
 """
 

@@ -25,7 +25,7 @@ from tracker.files import recording
 from tracker.files.interchange import CsvRecording, write_csv
 from tracker.files.recording import MAGIC, Recording, RecordingWriter, open_any
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 PROFILE_TOML = 'name = "test-sensor"\n[scale]\nacc = 0.00059\n'
 
 
