@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,3 +45,26 @@ def test_ci_runs_the_readme_command_and_the_lowest_versions():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "grep -m1 -- '-m pytest' README.md" in ci
     assert "-c .ci/lowest-versions.txt" in ci
+
+
+def test_the_wheel_lists_every_package_and_its_data_files():
+    """pyproject.toml names the packages one by one (the firmware profiles live outside
+    tracker/): every folder with an ``__init__.py`` is among them, and every data file
+    the program reads is matched by a package-data pattern."""
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    setup = tool["setuptools"]
+    folders = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in (ROOT / "tracker").rglob("__init__.py")
+    }
+    assert set(setup["packages"]) == folders | {"tracker.firmware_profiles"}
+    assert setup["package-dir"] == {"tracker.firmware_profiles": "firmware_profiles"}
+    shipped = [
+        path.relative_to(ROOT / "tracker").as_posix()
+        for suffix in ("*.toml", "*.tcss")
+        for path in (ROOT / "tracker").rglob(suffix)
+    ]
+    patterns = setup["package-data"]["tracker"]
+    assert shipped and all(any(fnmatch(f, p) for p in patterns) for f in shipped)
+    assert list((ROOT / "firmware_profiles").glob("*.toml"))
+    assert setup["package-data"]["tracker.firmware_profiles"] == ["*.toml"]
