@@ -26,14 +26,17 @@ def ended_by_text(ended_by: str | None) -> str:
     return ENDED_BY.get(ended_by, ended_by.replace("_", " "))
 
 
-def value_text(value, measure: str, *, capped: bool = False, limit_s: float | None = None) -> str:
-    """'12.3 s', '11 stands', or '≥ 45 s (limit)' for a hold stopped by the time limit."""
+def value_text(
+    value, measure: str, *, capped: bool = False, limit_s: float | None = None, nd: int = 1
+) -> str:
+    """'12.3 s' (``nd`` decimals), '11 stands', or '≥ 45 s (limit)' for a hold stopped by
+    the time limit."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     unit = UNIT.get(measure, "")
     if capped:
         return f"≥ {limit_s or value:g} {unit} (limit)"
-    nd = 0 if measure == "count" else 1
+    nd = 0 if measure == "count" else nd
     return f"{value:.{nd}f} {unit}".strip()
 
 

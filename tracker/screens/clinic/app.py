@@ -15,7 +15,7 @@ from tracker.clinic.report import default_report_path
 from tracker.clinic.view import AssessView
 from tracker.core.errors import TrackerError
 from tracker.screens.clinic.screens import (
-    HelpScreen,
+    ClinicHelpScreen,
     PatientScreen,
     ProtocolScreen,
     ResultsScreen,
@@ -180,7 +180,7 @@ class AssessApp(App):
         self.notify("Report written: " + " and ".join(written), timeout=10)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(ClinicHelpScreen())
 
     def action_toggle_bell(self) -> None:
         self.bell_on = not self.bell_on

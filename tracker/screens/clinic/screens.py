@@ -386,7 +386,7 @@ class ConditionScreen(ModalScreen):
         self.dismiss(None)
 
 
-class HelpScreen(ModalScreen):
+class ClinicHelpScreen(ModalScreen):
     """Keys, what is timed and what one thigh sensor cannot see."""
 
     BINDINGS: ClassVar[list[Binding]] = [

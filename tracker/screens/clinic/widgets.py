@@ -46,15 +46,6 @@ def num(x, nd: int = 1) -> str:
     return f"{x:.{nd}f}"
 
 
-def value_text(measure: str, value, nd: int = 2, *, capped: bool = False) -> str:
-    """A trial's value with its unit: ``12.43 s``, ``11 stands``, ``≥ 45 s (limit)``."""
-    if value is None:
-        return "–"
-    if capped:
-        return f"≥ {value:g} s (limit)"
-    return f"{value:.0f} stands" if measure == "count" else f"{value:.{nd}f} s"
-
-
 def ended_text(result: dict | None) -> str:
     if not result:
         return "–"
@@ -329,10 +320,11 @@ class TrialTable(DataTable):
             self.add_row(
                 str(t["id"]),
                 "practice" if t["practice"] else str(n),
-                value_text(
-                    r.get("measure", ""),
+                score_text(
                     r.get("value"),
+                    r.get("measure", ""),
                     capped=r.get("ended_by") == "time_limit",
+                    nd=2,
                 )
                 if r
                 else "–",

@@ -14,10 +14,10 @@ from tracker.screens.workout.messages import (
     wrap,
 )
 from tracker.screens.workout.screens import (
-    HelpScreen,
     LiveScreen,
     ReplayScreen,
     SummaryScreen,
+    WorkoutHelpScreen,
     WorkoutScreen,
 )
 from tracker.workout.drivers import LiveDriver, ReplayDriver, SessionOver
@@ -100,7 +100,7 @@ class TrackerApp(App):
 
     def action_help(self) -> None:
         bindings = list(self.workout_screen.BINDINGS)
-        self.push_screen(HelpScreen(bindings, self.view))
+        self.push_screen(WorkoutHelpScreen(bindings, self.view))
 
     def action_history(self) -> None:
         """The home history (``history_db``; the per-user one when None), with this session."""

@@ -188,7 +188,7 @@ Time on screen is the sensor's time: when the sensor is lost, timers wait.
 """
 
 
-class HelpScreen(ModalScreen):
+class WorkoutHelpScreen(ModalScreen):
     """Keys, what the sensor can and cannot judge, and what the colours mean."""
 
     BINDINGS: ClassVar[list[Binding]] = [
