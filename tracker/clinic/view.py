@@ -1,6 +1,6 @@
 """What the assessment screens draw: a frozen ``AssessView``, and the trial's traces behind it.
 
-Textual-free, like ``model.py``: the arrays in a view are copies (the screen shares no
+Textual-free, like ``tracker.workout.view``: the arrays in a view are copies (the screen shares no
 buffers with the worker that fills them).
 """
 

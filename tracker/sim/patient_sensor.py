@@ -1,6 +1,6 @@
 """The simulated patient's sensor behind the real Bluetooth code, measuring on demand.
 
-Like ``tracker live --simulate`` (``tracker.sensors.ble.simulated_ble_source``), the
+Like ``tracker live --simulate`` (``tracker.sim.ble.simulated_ble_source``), the
 samples are encoded by a firmware profile's encoder, sent by a simulated peripheral and
 received through ``BleakClient`` with the in-process fake backend, then decoded like a
 real sensor's. The difference: the motion is not made in advance. The peripheral asks

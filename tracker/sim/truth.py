@@ -1,4 +1,4 @@
-"""Ground truth of a simulated session, defined exactly as the metrics are (CONTRACT.md).
+"""Ground truth of a simulated session, defined exactly as the metrics are (docs/metrics.md).
 
 All times are on the recording's time base (the ``t`` column: device clock), mapped
 from true time by the clock's drift. Definitions:
