@@ -1,8 +1,6 @@
 """The pipeline's promises: chunking changes nothing, the mounting changes nothing."""
 
 import json
-import subprocess
-import sys
 from itertools import pairwise
 
 import numpy as np
@@ -82,17 +80,6 @@ def test_a_rotated_sensor_frame_changes_no_count_and_no_depth_by_more_than_1_deg
         [(a["depth_deg"], b["depth_deg"]) for a, b in zip(after, before, strict=True)]
     )
     assert np.abs(depths[:, 0] - depths[:, 1]).max() <= 1.0
-
-
-def test_the_core_imports_neither_textual_nor_bleak():
-    code = (
-        "import sys, tracker.engine.pipeline, tracker.files.recording, tracker.files.interchange, "
-        "tracker.sensors.decode, "
-        "tracker.sensors.profiles, tracker.sim, tracker.commands.analyze; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'bleak')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
 
 
 def test_a_long_silence_restarts_without_inventing_motion(sessions):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import errno
-import subprocess
-import sys
 from functools import cache
 
 import numpy as np
@@ -166,23 +164,3 @@ async def test_replay_source_streams_a_recording_with_its_statuses(tmp_path):
 def test_simulated_source_rejects_a_bad_speed():
     with pytest.raises(ValueError):
         SimulatedSource(mini(), speed=0)
-
-
-def test_the_core_imports_neither_textual_nor_bleak():
-    modules = [
-        "tracker.workout.session",
-        "tracker.workout.coach",
-        "tracker.workout.programs",
-        "tracker.workout.holds",
-        "tracker.sim.source",
-        "tracker.files.replay",
-        "tracker.workout.view",
-        "tracker.workout.player",
-        "tracker.workout.drivers",
-    ]
-    code = (
-        f"import sys\nfor m in {modules!r}: __import__(m)\n"
-        "print(sorted(k for k in sys.modules if k.split('.')[0] in ('textual', 'bleak')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"

@@ -16,11 +16,17 @@ import tomllib
 from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from tracker.core.errors import InputError
 
-T = TypeVar("T")
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Named)  # what a kind's loader returns: files are found by name
 
 
 def parse_toml(text: str, origin: str, error: type[InputError] = InputError) -> dict:

@@ -113,6 +113,7 @@ class _InputStats:
         return self._count(intervals)
 
     def _count(self, intervals: np.ndarray) -> int:
+        assert self.period_s is not None  # counting starts once the period is known
         long = intervals[intervals > 1.5 * self.period_s]
         for interval in long.tolist():  # in order: the same sum however chunked
             self._gap_time_s += interval
@@ -129,6 +130,7 @@ class _InputStats:
     def rate_hz(self) -> float | None:
         if self.samples < 2:
             return None
+        assert self.first_s is not None and self.last_s is not None  # set by the first sample
         span = (self.last_s - self.first_s) - self._gap_time_s
         return (self.samples - 1 - self.gaps) / span if span > 0 else None
 
@@ -204,7 +206,10 @@ class Pipeline:
     def finish(self) -> Update:
         """End of stream: report what was still open (a set, a bout in progress)."""
         self._input.finish()
-        reps, sets, bouts, stands = [], [], [], []
+        reps: list[Rep] = []
+        sets: list[RepSet] = []
+        bouts: list[BalanceBout] = []
+        stands: list[Stand] = []
         if self.reps is not None:
             reps, sets = self.reps.finish()
         if self.bouts is not None:
@@ -279,6 +284,7 @@ class Pipeline:
     def _start_detectors(self, start: int) -> None:
         """The detectors look at samples from ``start`` on (after the calibration)."""
         cfg = self.config
+        assert self.up_axis is not None  # the detectors start once calibrated
         self._detect_from = start
         self.reps = self.bouts = self.rises = None
         if cfg.exercise in ("auto", "squat"):
@@ -307,7 +313,10 @@ class Pipeline:
     # -- detection -------------------------------------------------------------
 
     def _detect(self, t, incl, up, gaps) -> Update:
-        reps, sets, bouts, stands = [], [], [], []
+        reps: list[Rep] = []
+        sets: list[RepSet] = []
+        bouts: list[BalanceBout] = []
+        stands: list[Stand] = []
         if self.reps is not None:
             reps, sets = self.reps.update()
             if reps:
@@ -320,6 +329,7 @@ class Pipeline:
 
     def _update_basis(self) -> None:
         """Forward is where the reps and strides go; the thigh frame follows from it."""
+        assert self.reps is not None and self.up_axis is not None  # called with reps found
         forward = self.reps.forward()
         if forward is not None:
             self._basis = thigh_basis(self.up_axis, np.cross(self.up_axis, forward))
@@ -393,8 +403,9 @@ class Pipeline:
     def summary(self) -> dict:
         """The contract's JSON object for everything pushed so far."""
         stats = self._input
-        duration = (stats.last_s - stats.first_s) if stats.samples else 0.0
-        out = {
+        first_s, last_s = stats.first_s, stats.last_s
+        duration = (last_s - first_s) if first_s is not None and last_s is not None else 0.0
+        out: dict = {
             "duration_s": round(duration, 6),
             "sample_rate_hz": round(stats.rate_hz, 3) if stats.rate_hz else None,
             "samples": stats.samples,

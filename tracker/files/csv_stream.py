@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import closing, suppress
 
 import numpy as np
@@ -88,7 +88,7 @@ def _data_start(source) -> int | None:
         return f.tell()
 
 
-def _parsed_by_child(path: str, start: int) -> Iterator[np.ndarray | None]:
+def _parsed_by_child(path: str, start: int) -> Generator[np.ndarray | None, None, None]:
     """(n, 7) tables of consecutive pieces of the file from ``start``, None for one
     numpy refused (or one with a CR: line ends the child does not take)."""
     read_end, write_end = os.pipe()

@@ -378,7 +378,7 @@ class History:
                 "VALUES (?, ?, ?, ?, ?)",
                 (patient_id, date, notes, now_utc(), assessor.strip()),
             )
-        return int(cur.lastrowid)
+        return _inserted_id(cur)
 
     def visit(self, visit_id: int) -> dict:
         row = self._conn.execute(
@@ -436,7 +436,7 @@ class History:
                     os.getpid(),
                 ),
             )
-        return int(cur.lastrowid)
+        return _inserted_id(cur)
 
     def finish_trial(
         self, trial_id: int, result: dict, *, complete: bool, reason: str = ""
@@ -492,7 +492,7 @@ class History:
                     None if complete else (reason or "incomplete"),
                 ),
             )
-        return int(cur.lastrowid)
+        return _inserted_id(cur)
 
     def discard_trial(self, trial_id: int, reason: str) -> None:
         """Discard a trial (it no longer counts); the reason is kept, the trial too."""
@@ -549,7 +549,7 @@ class History:
                     now_utc(),
                 ),
             )
-        return int(cur.lastrowid)
+        return _inserted_id(cur)
 
     def sessions(self, limit: int = 50) -> list[dict]:
         """The latest ``limit`` sessions, newest first, each with its ``summary`` dict."""
@@ -583,6 +583,12 @@ def check_patient_id(patient_id: str) -> str:
 
 def _safe(patient_id: str) -> str:
     return check_patient_id(patient_id)
+
+
+def _inserted_id(cur: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just made (None only on a cursor that never ran one)."""
+    assert cur.lastrowid is not None
+    return cur.lastrowid
 
 
 def _patient(row: sqlite3.Row) -> dict:

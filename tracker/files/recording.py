@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -248,8 +249,9 @@ class RecordingWriter:
                 self.flush()
         finally:
             self._closed = True
-            if getattr(self, "_disk", None) is not None:
-                self._disk.shutdown(wait=True)
+            disk = getattr(self, "_disk", None)
+            if disk is not None:
+                disk.shutdown(wait=True)
             self._file.close()
 
     def __enter__(self) -> RecordingWriter:
@@ -466,10 +468,10 @@ class Recording:
             yield from Scan(f, self._size, self._start, _HEAD, _CRC)
 
     def sample_blocks(self) -> list[ImuBlock]:
-        return [obj for kind, obj in self.records() if kind == "S"]
+        return [cast(ImuBlock, obj) for kind, obj in self.records() if kind == "S"]
 
     def packets(self) -> list[RawPacket]:
-        return [obj for kind, obj in self.records() if kind == "P"]
+        return [cast(RawPacket, obj) for kind, obj in self.records() if kind == "P"]
 
     def events(self) -> list[dict]:
         return list(self._events)

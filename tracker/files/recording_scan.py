@@ -200,7 +200,7 @@ class Scan:
         # after the latest good sample before it (the same as the latest kept one: a good
         # sample that is dropped is not after it, so it never raises that latest time)
         kept_t = np.where(good, block.t_s, -np.inf)
-        previous = np.maximum.accumulate(np.concatenate(([self._last_t], kept_t[:-1])))
+        previous = np.maximum.accumulate(np.concatenate((np.array([self._last_t]), kept_t[:-1])))
         in_order = good & (block.t_s > previous)
         for why, count in (
             ("not finite numbers", int((~finite).sum())),

@@ -163,6 +163,7 @@ class BoutDetector:
 
     def _close(self, end: int, reason: str | None = None) -> BalanceBout | None:
         opened, previous_end = self._open, self._closed_at
+        assert opened is not None  # only an open bout is closed
         self._open, self._closed_at = None, end
         bout = self._measure(opened, end, previous_end)
         return replace(bout, end_reason=reason) if bout and reason else bout
@@ -230,7 +231,7 @@ class BoutDetector:
             start_s=t_first,
             end_s=t_last,
             duration_s=t_last - t_first,
-            **m.reported(),
+            **m.reported(),  # type: ignore[arg-type]  # keys: the float sway fields only
             lost_s=float(np.count_nonzero(h.window("guessed", lo + first, lo + last + 1)))
             / self.rate_hz,
         )

@@ -217,7 +217,7 @@ class TiltEstimator:
         self._previous_direction = direction[-1:].copy()
         return np.cross(direction - previous, direction) / self.dt_s
 
-    def _stillness(self, acc: np.ndarray, gyr: np.ndarray) -> np.ndarray:
+    def _stillness(self, acc: np.ndarray, gyr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Still samples, and the gyroscope's recent mean (a bias guess while still)."""
         cfg = self.config
         gyro_mean = self._gyro_mean(gyr)

@@ -244,6 +244,7 @@ class RepDetector:
     def _find_end(self, c: _Candidate, pos: int) -> int:
         """The rep ends where the thigh, back up, arrives at the level it set off from,
         turns down again (at the turn), stops near that level, or rests anywhere."""
+        assert c.lowest is not None  # set on coming home
         cfg = self.config
         h = self.history
         lag = self._n(0.1)
@@ -301,7 +302,11 @@ class RepDetector:
     def _confirm_ready(self, final: bool = False) -> list[Rep]:
         reps = []
         confirm = self._n(self.config.confirm_s)
-        while self._pending and (final or self._pending[0].end + confirm < self.history.end):
+        while self._pending:
+            end = self._pending[0].end
+            assert end is not None  # a candidate is pending once its end is found
+            if not final and end + confirm >= self.history.end:
+                break
             c = self._pending.pop(0)
             rep = self._measure(c)
             if rep is not None:
@@ -324,6 +329,7 @@ class RepDetector:
         return unit(up - np.dot(up, self.up_axis) * self.up_axis)
 
     def _measure(self, c: _Candidate) -> Rep | None:
+        assert c.end is not None  # measured once confirmed
         cfg = self.config
         h = self.history
         start = c.top
@@ -463,6 +469,7 @@ class RepDetector:
         the depth, at least 1°, a second and three quarters of the time the way down and up
         took) is neither the way down nor the way up; a smooth rep only slows through
         its bottom, and that is part of both (else a slow rep would look fast)."""
+        assert c.end is not None  # measured once confirmed
         cfg = self.config
         h = self.history
         incl = h.window("incl", start, c.end + 1)
@@ -477,6 +484,7 @@ class RepDetector:
 
     def _shape(self, start: int, c: _Candidate, direction: np.ndarray) -> tuple[np.ndarray, float]:
         """Angular speed over the rep (smoothed) and the wobble (deg RMS)."""
+        assert c.end is not None  # measured once confirmed
         cfg = self.config
         h = self.history
         pad = self._n(cfg.shape_pad_s)

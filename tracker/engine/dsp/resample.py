@@ -75,6 +75,7 @@ class UniformResampler:
             self._group_of = _group_index(self.groups, width)
         if len(t_s) == 0 or self._t0 is None:
             return _empty(width)
+        assert self._tail_v is not None  # set with _t0
         xp = np.concatenate([self._tail_t, t_s])
         fp = np.vstack([self._tail_v, values])
         dx = np.diff(xp)
@@ -122,6 +123,7 @@ class UniformResampler:
         xp = self._tail_t
         if self._t0 is None or len(xp) < 2 or np.diff(xp).max() > self.max_gap_s:
             return np.empty(0), np.empty((0, width))
+        assert self._tail_v is not None  # set with _t0
         last = int(np.floor((xp[-1] - self._t0) * self.rate_hz))
         t = self._t0 + np.arange(self._next_n, last + 1) / self.rate_hz
         t = t[(t >= xp[0]) & (t <= xp[-1])]
@@ -233,6 +235,7 @@ class UniformResampler:
     def _first_after(self, x: float, start: int, strictly: bool) -> int:
         """The first grid index from ``start`` whose time is after ``x`` (or at it, unless
         ``strictly``), by the same float arithmetic as the grid's times."""
+        assert self._t0 is not None  # the grid starts at the first sample
         n = max(start, int(np.floor((x - self._t0) * self.rate_hz)))
         while n > start and (self._time(n - 1) > x if strictly else self._time(n - 1) >= x):
             n -= 1

@@ -108,6 +108,7 @@ class RiseDetector:
 
     def _while_rising(self, pos, incl, slow_runs, i) -> tuple[int, Stand | None]:
         """Follow the top until the thigh turns down from it or stops there."""
+        assert self._top is not None  # set on starting to rise
         cfg = self.config
         top_deg = self._top[1]
         highest = np.maximum.accumulate(np.maximum(incl[i:], top_deg))
@@ -126,6 +127,7 @@ class RiseDetector:
 
     def _while_standing(self, pos: int, incl: np.ndarray, i: int) -> int:
         """Back down by a rise's worth: seated again, looking for the next rise."""
+        assert self._top is not None  # set on starting to rise
         down = np.flatnonzero(incl[i:] <= self._top[1] - self.config.rise_deg)
         if not len(down):
             return len(incl)
@@ -137,6 +139,7 @@ class RiseDetector:
 
     def _stand(self) -> Stand:
         """The rise that just reached its top: from leaving the seat to arriving at the top."""
+        assert self._seat is not None and self._top is not None and self._rise is not None
         cfg = self.config
         h = self.history
         seat_at, seat_deg = self._seat

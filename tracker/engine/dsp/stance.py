@@ -157,6 +157,7 @@ def fit_ramp(
             p = fit.x
         if best is None or fit.cost < best.cost:
             best = fit
+    assert best is not None  # the loop ran
     return float(best.x[0]), float(best.x[1])
 
 

@@ -84,7 +84,7 @@ def build(args, *, person=None, open_source=None):
     if open_source is None and person is not None:
 
         async def open_source():
-            from tracker.sim.patient_sensor import person_source
+            from tracker.sim.ble.patient_sensor import person_source
 
             return person_source(person, speed=args.speed, drop_at_s=args.drop_at)
 
