@@ -4,7 +4,7 @@ Patient → protocol → per condition: instructions, countdown, GO (screen and 
 live hold timer with the stabilogram (or the stands), the automatic stop, end or discard
 with a reason, practice trials, redo; the condition's results with norms and sources;
 the visit's results and its report. ``--simulate`` puts the simulated patient behind the
-real Bluetooth code (``tracker.sim.patient_sensor``); they follow the protocol's cues.
+real Bluetooth code (``tracker.sim.ble.patient_sensor``); they follow the protocol's cues.
 """
 
 from __future__ import annotations
