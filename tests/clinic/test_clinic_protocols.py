@@ -51,30 +51,30 @@ def test_shipped_protocols(protocols):
 
 
 @pytest.mark.parametrize(
-    ("text", "key", "words"),
+    ("text", "line", "key", "words"),
     [
-        (MINIMAL + "colour = 1\n", "condition[1].colour", "unknown key"),
-        (MINIMAL.replace('test = "stance"', 'test = "hop"'), "test", "must be one of"),
-        (MINIMAL + "trials = 0\n", None, None),  # placed after the table: belongs to it
-        (HEAD + "trials = 0\n" + COND, "trials", "at least 1"),
-        (HEAD + "max_s = -3\n" + COND, "max_s", "above 0"),
-        (HEAD + '[[condition]]\nname = "a"\n', "condition[1].leg", "single-leg"),
-        (HEAD, "condition", "at least one"),
-        (HEAD + 'norm = "nope"\n' + COND, "norm", "unknown norm"),
-        (HEAD + COND + COND2, "condition[2].name", "twice"),
-        (HEAD.replace("x", "a b") + COND, "name", "letters"),
-        ("test = [", None, "not valid TOML"),
+        (MINIMAL + "colour = 1\n", 7, "condition[1].colour", "unknown key"),
+        (MINIMAL.replace('test = "stance"', 'test = "hop"'), 3, "test", "must be one of"),
+        (MINIMAL + "trials = 0\n", 7, None, None),  # placed after the table: belongs to it
+        (HEAD + "trials = 0\n" + COND, 3, "trials", "at least 1"),
+        (HEAD + "max_s = -3\n" + COND, 3, "max_s", "above 0"),
+        (HEAD + '[[condition]]\nname = "a"\n', 3, "condition[1].leg", "single-leg"),
+        (HEAD, 1, "condition", "at least one"),
+        (HEAD + 'norm = "nope"\n' + COND, 3, "norm", "unknown norm"),
+        (HEAD + COND + COND2, 7, "condition[2].name", "twice"),
+        (HEAD.replace("x", "a b") + COND, 1, "name", "letters"),
+        ("test = [", None, None, "not valid TOML"),
     ],
 )
-def test_bad_protocols_name_file_and_key(text, key, words):
+def test_bad_protocols_name_file_line_and_key(text, line, key, words):
     if words is None:
-        with pytest.raises(ProtocolError, match="unknown key"):
+        with pytest.raises(ProtocolError, match=f"^clinic/mine.toml:{line}: .*unknown key"):
             load_protocol_text(text, "clinic/mine.toml")
         return
     with pytest.raises(ProtocolError) as err:
         load_protocol_text(text, "clinic/mine.toml")
     message = err.value.one_line()
-    assert message.startswith("clinic/mine.toml: ")
+    assert message.startswith(f"clinic/mine.toml:{line}: " if line else "clinic/mine.toml: ")
     assert words in message
     if key:
         assert f": {key}: " in message
@@ -95,7 +95,7 @@ def test_a_clinic_protocol_replaces_a_shipped_one(tmp_path, capsys):
     assert found["chair-stand-30s"].window_s == 30.0
     (folder / "again.toml").write_text(MINIMAL)
     assert load_protocols([folder])["mine"].file == str(folder / "again.toml")
-    assert "new.toml: name: 'mine' is already used" in capsys.readouterr().err  # skipped
+    assert "new.toml:2: name: 'mine' is already used" in capsys.readouterr().err  # skipped
 
 
 def test_unknown_names_list_the_known_ones(protocols):

@@ -141,57 +141,76 @@ def test_profile_text_from_a_recording_names_its_origin():
         load_profile_text("name = ", "session.trk (stored profile)")
 
 
-def _error(tmp_path, text: str) -> str:
+def _error(tmp_path, text: str, at: str | None = None) -> str:
+    """The error for ``text``, which must point at the first line holding ``at`` (None: 1)."""
     path = tmp_path / "broken.toml"
     path.write_text(text)
     with pytest.raises(ProfileError) as err:
         load_profile_file(path)
     message = str(err.value)
-    assert message.startswith(f"{path}: "), message
+    lines = text.splitlines()
+    line = 1 if at is None else next(n for n, s in enumerate(lines, 1) if at in s)
+    assert message.startswith(f"{path}:{line}: "), message
     assert err.value.exit_status == 2
     return message
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "key", "words"),
+    ("old", "new", "key", "words", "at"),
     [
-        ('name = "witmotion-bwt901ble5"\n', "", "name", "missing"),
-        ('device = "WitMotion', 'devise = "WitMotion', "device", "missing"),
+        ('name = "witmotion-bwt901ble5"\n', "", "name", "missing", None),
+        ('device = "WitMotion', 'devise = "WitMotion', "device", "missing", None),
         (
             'data = "0000ffe4-0000-1000-8000-00805f9a34fb"',
             'data = "ffe4"',
             "gatt.data",
             "short UUIDs are refused",
+            'data = "ffe4"',
         ),
         (
             'services = ["0000ffe5-0000-1000-8000-00805f9a34fb"]',
             'services = ["0xFFE5"]',
             "advertising.services",
             "full 128-bit",
+            "0xFFE5",
         ),
-        ("scale = 0.00048828125", "scale = -0.00048828125", "acc.scale", "positive"),
-        ("scale = 0.06103515625", "scale = 0", "gyr.scale", "positive"),
+        (
+            "scale = 0.00048828125",
+            "scale = -0.00048828125",
+            "acc.scale",
+            "positive",
+            "scale = -0.000",
+        ),
+        ("scale = 0.06103515625", "scale = 0", "gyr.scale", "positive", "scale = 0  #"),
         (
             '[timing]\nsource = "none"',
             '[decoder]\nname = "witmo"\n\n[timing]\nsource = "none"',
             "decoder.name",
             "unknown decoder 'witmo'",
+            '"witmo"',
         ),
-        ('axes = ["x", "y", "z"]', 'axes = ["x", "x", "z"]', "acc.axes", "once each"),
-        ("length = 20\nacc", "length = 12\nacc", "packets[0].gyr.offset", "past the length"),
+        ('axes = ["x", "y", "z"]', 'axes = ["x", "x", "z"]', "acc.axes", "once each", '"x", "x"'),
+        (
+            "length = 20\nacc",
+            "length = 12\nacc",
+            "packets[0].gyr.offset",
+            "past the length",
+            "gyr = { offset",
+        ),
         (
             'hex = "FF AA 03 {rrate} 00"',
             'hex = "FF AA 03 {rate} 00"',
             "commands.start[2]",
             "{rate}",
+            "{rate}",
         ),
-        ("gap_s = 0.25", "gap_s = 0.25\ngap = 1", "timing.gap", "unknown key"),
-        ("length = 20\nacc", "length = 24\nacc", "packets[0].length", "MTU 23"),
+        ("gap_s = 0.25", "gap_s = 0.25\ngap = 1", "timing.gap", "unknown key", "gap = 1"),
+        ("length = 20\nacc", "length = 24\nacc", "packets[0].length", "MTU 23", "length = 24"),
     ],
 )
-def test_validation_errors_name_file_and_key(tmp_path, old, new, key, words):
+def test_validation_errors_name_file_line_and_key(tmp_path, old, new, key, words, at):
     assert old in WITMOTION
-    message = _error(tmp_path, WITMOTION.replace(old, new, 1))
+    message = _error(tmp_path, WITMOTION.replace(old, new, 1), at)
     assert f": {key}: " in message and words in message, message
 
 
@@ -203,21 +222,22 @@ def test_a_start_command_before_the_subscription_is_refused(tmp_path):
   { op = "subscribe", char = "data" },
 ]
 """
-    message = _error(tmp_path, WITMOTION[:start] + reordered + WITMOTION[stop:])
+    text = WITMOTION[:start] + reordered + WITMOTION[stop:]
+    message = _error(tmp_path, text, at='"FF AA 69 88 B5", role = "start"')
     assert ": commands.start[0]: starts streaming before notifications" in message
     assert "0000ffe4-0000-1000-8000-00805f9a34fb" in message
 
 
 def test_a_range_the_field_cannot_hold_is_a_bad_scale(tmp_path):
     text = (shipped_dir() / "mbientlab-metamotion.toml").read_text()
-    message = _error(tmp_path, text.replace("range = 16, lsb = 2048", "range = 16, lsb = 4096"))
+    text = text.replace("range = 16, lsb = 2048", "range = 16, lsb = 4096")
+    message = _error(tmp_path, text, at="range = 16, lsb = 4096")
     assert ": acc.ranges[3].scale: ±16 g" in message and "more than i16 holds" in message
 
 
 def test_timing_and_layout_must_agree(tmp_path):
-    message = _error(
-        tmp_path, WITMOTION.replace('source = "none"', 'source = "counter"\nbits = 16')
-    )
+    text = WITMOTION.replace('source = "none"', 'source = "counter"\nbits = 16')
+    message = _error(tmp_path, text, at="[[packets]]")  # the table that has no stamp
     assert ": packets[0].stamp: timing source 'counter' needs a stamp field" in message
 
 
@@ -270,5 +290,7 @@ def test_cli_reports_a_broken_user_profile_in_one_line(tmp_path, capsys):
     )
     assert main(["profiles", "--profiles-dir", str(tmp_path)]) == 0  # named, skipped
     out, err = capsys.readouterr()
-    assert err.count("\n") == 1 and "bad.toml: gatt.data:" in err and "Traceback" not in err
+    line = next(n for n, s in enumerate(WITMOTION.splitlines(), 1) if s.startswith("data = "))
+    assert err.count("\n") == 1 and f"bad.toml:{line}: gatt.data:" in err
+    assert "Traceback" not in err
     assert "witmotion-bwt901ble5" in out

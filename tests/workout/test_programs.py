@@ -43,24 +43,24 @@ def test_every_shipped_program_says_what_is_judged():
 
 
 @pytest.mark.parametrize(
-    ("text", "key"),
+    ("text", "line", "key"),
     [
-        (MINIMAL + "rep = 3\n", "step[1].rep"),
-        (MINIMAL + "sets = 'five'\n", "step[1].sets"),
-        (MINIMAL + "sets = 0\n", "step[1].sets"),
-        (MINIMAL + "sides = 'middle'\n", "step[1].sides"),
-        (MINIMAL + "depth_range_deg = [30, 10]\n", "step[1].depth_range_deg"),
-        ('name = "x"\n[[step]]\nname = "a"\n', "step[1].kind"),
-        ('name = "x"\ncolour = 1\n[[step]]\nname = "a"\nkind = "reps"\n', "colour"),
-        ('name = "x"\n', "step"),
-        ('name = "bad name"\n[[step]]\nname = "a"\nkind = "reps"\n', "name"),
+        (MINIMAL + "rep = 3\n", 6, "step[1].rep"),
+        (MINIMAL + "sets = 'five'\n", 6, "step[1].sets"),
+        (MINIMAL + "sets = 0\n", 6, "step[1].sets"),
+        (MINIMAL + "sides = 'middle'\n", 6, "step[1].sides"),
+        (MINIMAL + "depth_range_deg = [30, 10]\n", 6, "step[1].depth_range_deg"),
+        ('name = "x"\n[[step]]\nname = "a"\n', 2, "step[1].kind"),  # its table's line
+        ('name = "x"\ncolour = 1\n[[step]]\nname = "a"\nkind = "reps"\n', 2, "colour"),
+        ('name = "x"\n', 1, "step"),
+        ('name = "bad name"\n[[step]]\nname = "a"\nkind = "reps"\n', 1, "name"),
     ],
 )
-def test_validation_names_file_and_key(text, key):
+def test_validation_names_file_line_and_key(text, line, key):
     with pytest.raises(InputError) as info:
         load_program_text(text, "/some/where/prog.toml")
     message = info.value.one_line()
-    assert message.startswith(f"/some/where/prog.toml: {key}:"), message
+    assert message.startswith(f"/some/where/prog.toml:{line}: {key}:"), message
     assert info.value.exit_status == 2
 
 
@@ -103,4 +103,4 @@ def test_bad_program_on_the_command_line_is_one_line_exit_2(tmp_path, capsys):
     status = main(["live", "--simulate", "--program", str(path), "-o", str(tmp_path / "x.trk")])
     err = capsys.readouterr().err
     assert status == 2
-    assert err.count("\n") == 1 and "broken.toml: step[1].reps" in err
+    assert err.count("\n") == 1 and "broken.toml:6: step[1].reps" in err

@@ -9,45 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
-from tracker.core import datafiles
+from msgspec import UNSET
+
+from tracker.clinic import protocol_file as pf
+from tracker.core import datafiles, validation
 from tracker.core.errors import InputError
 
-TESTS = ("stance", "five_times_sts", "chair_stand_30s")
-SCORES = ("best", "mean", "first")
-PROGRESSIONS = ("all", "until_failed")
-LEGS = ("left", "right", "sensor", "any")
-EYES = ("open", "closed")
-STARTS = ("lift_off", "cue")
-
-_PROTOCOL_KEYS = {
-    "name",
-    "title",
-    "version",
-    "test",
-    "description",
-    "source",
-    "countdown_s",
-    "practice_trials",
-    "trials",
-    "score",
-    "max_s",
-    "tail_s",
-    "stands",
-    "window_s",
-    "progression",
-    "norm",
-    "condition",
-}
-_CONDITION_KEYS = {"name", "leg", "eyes", "start", "pass_s", "norm", "instructions"}
+TESTS = get_args(pf.Test)
+SCORES = get_args(pf.Score)
+PROGRESSIONS = get_args(pf.Progression)
+LEGS = get_args(pf.Leg)
+EYES = get_args(pf.Eyes)
+STARTS = get_args(pf.Start)
 
 
 class ProtocolError(InputError):
-    """A protocol file is invalid: names the file and the key."""
-
-    def __init__(self, message: str, *, path: str | None = None, key: str | None = None):
-        self.key = key
-        super().__init__(f"{key}: {message}" if key else message, path=path)
+    """A protocol file is invalid: names the file, the line and the key."""
 
 
 @dataclass(frozen=True)
@@ -116,113 +95,52 @@ class Protocol:
         return out
 
 
-def _err(origin: str, key: str, message: str) -> ProtocolError:
-    return ProtocolError(message, path=origin, key=key)
-
-
-def _text(value, origin: str, key: str) -> str:
-    if not isinstance(value, str):
-        raise _err(origin, key, f"must be text, not {type(value).__name__}")
-    return value
-
-
-def _number(value, origin, key, *, lo=0.0, hi=3600.0, whole=False, allow_lo=False) -> float:
-    problem = datafiles.number_problem(value, lo=lo, hi=hi, whole=whole, allow_lo=allow_lo)
-    if problem:
-        raise _err(origin, key, problem)
-    return int(value) if whole else float(value)
-
-
-def _choice(value, choices, origin, key) -> str:
-    if value not in choices:
-        raise _err(origin, key, f"must be one of {', '.join(choices)}, not {value!r}")
-    return value
-
-
-def _condition(data, origin: str, key: str, test: str) -> Condition:
-    if not isinstance(data, dict):
-        raise _err(origin, key, "must be a table ([[condition]])")
-    unknown = sorted(set(data) - _CONDITION_KEYS)
-    if unknown:
-        raise _err(origin, f"{key}.{unknown[0]}", "unknown key")
-    if "name" not in data:
-        raise _err(origin, f"{key}.name", "missing")
-    out = {"name": _text(data["name"], origin, f"{key}.name").strip()}
-    if not out["name"]:
-        raise _err(origin, f"{key}.name", "must not be empty")
-    for k, choices in (("leg", LEGS), ("eyes", EYES), ("start", STARTS)):
-        if k in data:
-            out[k] = _choice(data[k], choices, origin, f"{key}.{k}")
-    if test != "stance" and "start" in data:
-        raise _err(origin, f"{key}.start", "only stance tests have a start (lift-off or cue)")
-    single_leg = test == "stance" and out.get("start", "lift_off") == "lift_off"
-    if single_leg and out.get("leg", "any") == "any":
-        raise _err(origin, f"{key}.leg", "a single-leg stance needs left, right or sensor")
-    if "pass_s" in data:
-        out["pass_s"] = _number(data["pass_s"], origin, f"{key}.pass_s")
-    for k in ("norm", "instructions"):
-        if k in data:
-            out[k] = _text(data[k], origin, f"{key}.{k}")
-    return Condition(**out)
+def _condition(table: pf.ConditionTable, test: str, doc: validation.Document, key) -> Condition:
+    fields = validation.given(table)
+    fields["name"] = fields["name"].strip()
+    if not fields["name"]:
+        raise doc.error((*key, "name"), "must not be empty")
+    if test != "stance" and "start" in fields:
+        message = "only stance tests have a start (lift-off or cue)"
+        raise doc.error((*key, "start"), message)
+    single_leg = test == "stance" and fields.get("start", "lift_off") == "lift_off"
+    if single_leg and fields.get("leg", "any") == "any":
+        message = "a single-leg stance needs left, right or sensor"
+        raise doc.error((*key, "leg"), message)
+    return Condition(**fields)
 
 
 def load_protocol_text(text: str, origin: str, default_name: str = "protocol") -> Protocol:
-    """Parse and validate a protocol; errors name ``origin`` and the key.
+    """Parse and validate a protocol; errors name ``origin``, the line and the key.
 
     Raises
     ------
     ProtocolError
         Invalid TOML, an unknown or missing key, or a value out of range.
     """
-    data = datafiles.parse_toml(text, origin, ProtocolError)
-    unknown = sorted(set(data) - _PROTOCOL_KEYS)
-    if unknown:
-        raise _err(origin, unknown[0], "unknown key")
-    if "test" not in data:
-        raise _err(origin, "test", f"missing (one of {', '.join(TESTS)})")
-    test = _choice(data["test"], TESTS, origin, "test")
-    name = _text(data.get("name", default_name), origin, "name")
+    doc = validation.Document(origin, text, ProtocolError, first_index=1)
+    file = validation.load(text, doc, pf.ProtocolFile)
+    name = default_name if file.name is UNSET else file.name
     if not name or not all(c.isalnum() or c in "-_" for c in name):
-        raise _err(origin, "name", f"use letters, digits, '-' and '_' only, not {name!r}")
-    conditions = data.get("condition")
-    if not isinstance(conditions, list) or not conditions:
-        raise _err(origin, "condition", "a protocol needs at least one [[condition]]")
+        raise doc.error(("name",), f"use letters, digits, '-' and '_' only, not {name!r}")
     conds = tuple(
-        _condition(c, origin, f"condition[{i + 1}]", test) for i, c in enumerate(conditions)
+        _condition(c, file.test, doc, ("condition", i)) for i, c in enumerate(file.condition)
     )
     names = [c.name for c in conds]
     for i, n in enumerate(names):
         if n in names[:i]:
-            raise _err(origin, f"condition[{i + 1}].name", f"{n!r} is used twice")
-    out: dict = {"name": name, "test": test, "conditions": conds}
-    out["title"] = _text(data.get("title", name), origin, "title")
-    for k in ("description", "source"):
-        if k in data:
-            out[k] = _text(data[k], origin, k)
-    if "norm" in data:
-        out["norm"] = _text(data["norm"], origin, "norm")
-    out["version"] = _number(data.get("version", 1), origin, "version", hi=1e6, whole=True)
-    for k, lo, hi in (("practice_trials", 0, 10), ("trials", 1, 20), ("stands", 1, 50)):
-        if k in data:
-            out[k] = _number(data[k], origin, k, lo=lo, hi=hi, whole=True, allow_lo=True)
-    for k, hi in (("countdown_s", 60), ("tail_s", 30)):
-        if k in data:
-            out[k] = _number(data[k], origin, k, hi=hi, allow_lo=True)
-    for k in ("max_s", "window_s"):
-        if k in data:
-            out[k] = _number(data[k], origin, k, hi=600)
-    if "score" in data:
-        out["score"] = _choice(data["score"], SCORES, origin, "score")
-    if "progression" in data:
-        out["progression"] = _choice(data["progression"], PROGRESSIONS, origin, "progression")
+            raise doc.error(("condition", i, "name"), f"{n!r} is used twice")
+    fields = validation.given(file)
+    del fields["condition"]
+    fields.update(name=name, title=fields.get("title", name), conditions=conds)
     from tracker.clinic.norms import NORMS  # the norm keys a protocol may name
 
     for i, c in enumerate(conds):
-        key = c.norm or out.get("norm")
+        key = c.norm or fields.get("norm")
         if key is not None and key not in NORMS:
-            where = f"condition[{i + 1}].norm" if c.norm else "norm"
-            raise _err(origin, where, f"unknown norm {key!r} (known: {', '.join(NORMS)})")
-    return Protocol(**out, file=origin, text=text)
+            where = ("condition", i, "norm") if c.norm else ("norm",)
+            raise doc.error(where, f"unknown norm {key!r} (known: {', '.join(NORMS)})")
+    return Protocol(**fields, file=origin, text=text)
 
 
 def load_protocol_file(path: str | Path) -> Protocol:
@@ -249,11 +167,8 @@ def load_protocols(extra_dirs=None) -> dict[str, Protocol]:
     """All protocols by name: the shipped ones, replaced by same-named ones in ``extra_dirs``
     (default: the clinic's folder, ``user_dir()``)."""
 
-    def duplicate(path: Path, name: str, other: str) -> ProtocolError:
-        return _err(str(path), "name", f"{name!r} is already used by {other}")
-
     return datafiles.load_named(
-        "protocols", extra_dirs, lambda path, _user: load_protocol_file(path), duplicate
+        "protocols", extra_dirs, lambda path, _user: load_protocol_file(path), ProtocolError
     )
 
 

@@ -5,7 +5,7 @@ in their config folder (or the folders given), where a file of the same name rep
 the shipped one, so an edited copy wins. A file there that cannot be used (invalid, or
 a name another file of the folder has) is named in a warning and skipped: a file in a
 person's folder never stops the program. The three kinds share the TOML parsing and
-the rule for numbers here.
+the rule for numbers here (and their validation in ``validation``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from tracker.core.errors import InputError
+from tracker.core.toml_lines import line_of
 
 
 class _Named(Protocol):
@@ -51,7 +52,8 @@ def number_problem(
     if not math.isfinite(value):
         return f"must be a finite number, not {value!r}"
     if not (lo <= value if allow_lo else lo < value) or value > hi:
-        bounds = [f"at least {lo:g}" if allow_lo else f"above {lo:g}"] if lo > -math.inf else []
+        above = "positive (above 0)" if lo == 0 else f"above {lo:g}"
+        bounds = [f"at least {lo:g}" if allow_lo else above] if lo > -math.inf else []
         bounds += [f"at most {hi:g}"] if hi < math.inf else []
         return f"must be {' and '.join(bounds)}, not {value!r}"
     return None
@@ -98,14 +100,14 @@ def load_named(
     kind: str,
     extra_dirs: Iterable[str | Path] | None,
     load: Callable[[Path, bool], T],
-    duplicate: Callable[[Path, str, str], Exception],
+    error: type[InputError],
 ) -> dict[str, T]:
     """Every ``kind`` file by name: the shipped ones, then each of ``extra_dirs``.
 
     ``extra_dirs`` defaults to ``user_dir(kind)``. ``load(path, user)`` reads one file
-    (``user``: not shipped); ``duplicate(path, name, other_path)`` is the error for a
-    name already used in the same folder. A person's file with an error is skipped
-    with a warning (see ``warn``); a shipped one raises it.
+    (``user``: not shipped) into an object with its ``name`` and ``text``; ``error`` is
+    the kind's error, for a name already used in the same folder. A person's file with
+    an error is skipped with a warning (see ``warn``); a shipped one raises it.
     """
     dirs = [user_dir(kind)] if extra_dirs is None else [Path(d) for d in extra_dirs]
     found: dict[str, T] = {}
@@ -117,7 +119,9 @@ def load_named(
             try:
                 item = load(path, index > 0)
                 if item.name in here:
-                    raise duplicate(path, item.name, here[item.name])
+                    message = f"{item.name!r} is already used by {here[item.name]}"
+                    line = line_of(item.text, ("name",))
+                    raise error(message, path=str(path), line=line, key="name")
             except InputError as exc:
                 if index == 0:
                     raise

@@ -18,17 +18,28 @@ class TrackerError(Exception):
 
 
 class InputError(TrackerError):
-    """Bad input a person gave us: a malformed file, an unknown name, a bad option."""
+    """Bad input a person gave us: a malformed file, an unknown name, a bad option.
+
+    A file's error names the file, the line and the key: ``path:line: key: message``.
+    """
 
     exit_status = 2
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        key: str | None = None,
+    ):
         self.path = path
         self.line = line
+        self.key = key
         where = ""
         if path is not None:
             where = f"{path}:{line}: " if line is not None else f"{path}: "
-        super().__init__(where + message)
+        super().__init__(where + (f"{key}: " if key else "") + message)
 
 
 class RecordingError(TrackerError):
@@ -40,11 +51,7 @@ class RecordingError(TrackerError):
 
 
 class ProfileError(InputError):
-    """A firmware profile file is invalid: names the file and the key."""
-
-    def __init__(self, message: str, *, path: str | None = None, key: str | None = None):
-        self.key = key
-        super().__init__(f"{key}: {message}" if key else message, path=path)
+    """A firmware profile file is invalid: names the file, the line and the key."""
 
 
 class DecodeError(TrackerError):

@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from tracker.core import datafiles
+from tracker.core import datafiles, validation
 from tracker.core.errors import InputError, ProfileError
+from tracker.sensors.profile_file import ProfileFile
 from tracker.sensors.profile_schema import build_profile
 from tracker.sensors.profiles import FirmwareProfile
 
 
 def load_profile_text(toml_text: str, origin: str, *, user: bool = False) -> FirmwareProfile:
-    """Parse and validate one profile; errors name ``origin`` and the key.
+    """Parse and validate one profile; errors name ``origin``, the line and the key.
 
     ``origin`` is a file path, or where the text came from (a recording header).
     """
-    data = datafiles.parse_toml(toml_text, origin, ProfileError)
-    return build_profile(data, toml_text, origin, user)
+    doc = validation.Document(origin, toml_text, ProfileError)
+    return build_profile(validation.load(toml_text, doc, ProfileFile), doc, user)
 
 
 def load_profile_file(path: str | Path, *, user: bool = False) -> FirmwareProfile:
@@ -48,15 +49,11 @@ def load_profiles(extra_dirs: Iterable[str | Path] | None = None) -> dict[str, F
     ``extra_dirs`` defaults to the user's profile folder (see ``user_dir``).
     """
 
-    def duplicate(path: Path, name: str, other: str) -> ProfileError:
-        message = f"name {name!r} is already used by {other}"
-        return ProfileError(message, path=str(path), key="name")
-
     return datafiles.load_named(
         "firmware_profiles",
         extra_dirs,
         lambda path, user: load_profile_file(path, user=user),
-        duplicate,
+        ProfileError,
     )
 
 

@@ -1,104 +1,108 @@
-"""Validation of a parsed profile TOML into a ``FirmwareProfile`` (every rule names its key)."""
+"""The rules between a profile's keys, and the frozen ``FirmwareProfile`` built from its file.
+
+The keys' types and bounds are checked first (``profile_file``, through
+``core.validation``); each rule here names the key, and its line, it is about.
+"""
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from itertools import product
 from types import MappingProxyType
 
-from tracker.core import datafiles
+from msgspec import UNSET, UnsetType
+
 from tracker.core.errors import ProfileError
+from tracker.core.toml_lines import Key
+from tracker.core.validation import Document, given
+from tracker.sensors import profile_file as pf
 from tracker.sensors import profiles as p
 
-_REQUIRED = object()
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
+_NAME = re.compile(pf.NAME_PATTERN)
+
+Char = Callable[[Key, str], str]  # a characteristic alias or UUID at a key: its full UUID
 
 
-def build_profile(data: dict, text: str, origin: str, user: bool) -> p.FirmwareProfile:
-    """Check every key of a parsed profile and build the frozen profile."""
-    t = Table(data, origin, "")
-    name = check_name(t, t.string("name"))
-    device, description = t.string("device"), t.string("description")
-    sources = t.strings("sources")
-    if not sources:
-        raise t.error("sources", "cite at least one source (vendor docs, SDK file)")
-    mtu = t.integer("mtu", 23, lo=23, hi=517)
-
-    gatt = t.table("gatt")
-    service = check_uuid(gatt, "service", gatt.string("service"))
-    chars = {}
-    for alias in sorted(set(gatt.data) - {"service"}):
-        chars[alias] = check_uuid(gatt, alias, gatt.string(alias))
-    gatt.finish()
+def build_profile(f: pf.ProfileFile, doc: Document, user: bool) -> p.FirmwareProfile:
+    """Check the rules between the keys of a profile file and build the frozen profile."""
+    if not _NAME.match(f.name):
+        message = f"{f.name!r}: use 2-48 lowercase letters, digits and dashes"
+        raise doc.error(("name",), message)
+    if "service" not in f.gatt:
+        raise doc.error(("gatt", "service"), "missing (expected text)")
+    service = check_uuid(doc, ("gatt", "service"), f.gatt["service"])
+    chars = {
+        alias: check_uuid(doc, ("gatt", alias), f.gatt[alias])
+        for alias in sorted(set(f.gatt) - {"service"})
+    }
     if not chars:
-        raise t.error("gatt", "name at least one characteristic (alias = UUID)")
-
-    adv = t.table("advertising")
-    names = adv.strings("names")
-    services = tuple(check_uuid(adv, "services", u) for u in adv.strings("services"))
-    adv.finish()
+        raise doc.error(("gatt",), "name at least one characteristic (alias = UUID)")
+    names = tuple(f.advertising.names)
+    services = tuple(
+        check_uuid(doc, ("advertising", "services"), u) for u in f.advertising.services
+    )
     if not names and not services:
-        raise t.error("advertising", "give names or services to recognise the sensor by")
+        message = "give names or services to recognise the sensor by"
+        raise doc.error(("advertising",), message)
 
-    def char(table: Table, k: str, default=_REQUIRED) -> str:
-        value = table.string(k, default)
-        if value is None or value == "":
+    def char(key: Key, value: str) -> str:
+        if value == "":
             return ""
         if value.lower() in chars:
             return chars[value.lower()]
         if "-" in value:
-            return check_uuid(table, k, value)
-        raise table.error(k, f"{value!r} is not a characteristic of [gatt] ({', '.join(chars)})")
+            return check_uuid(doc, key, value)
+        message = f"{value!r} is not a characteristic of [gatt] ({', '.join(chars)})"
+        raise doc.error(key, message)
 
-    dec = t.table("decoder", {})
-    decoder = dec.string("name", "fixed")
-    from tracker.sensors.decoders import DECODERS
-
-    if decoder not in DECODERS:
-        raise dec.error("name", f"unknown decoder {decoder!r} (known: {', '.join(DECODERS)})")
-    options = {}
-    for k, kind in DECODERS[decoder].OPTIONS.items():
-        if k in dec.data:
-            options[k] = char(dec, k) if kind == "char" else dec.get(k, kind, kind.__name__)
-    dec.finish()
-
-    rate_hz, rates = _rates(t)
-    acc = _quantity(t, "acc", p.ACC_UNITS)
-    gyr = _quantity(t, "gyr", p.GYR_UNITS)
-    timing = _timing(t)
-    packets = tuple(_packet(pt, char, timing, mtu) for pt in t.tables("packets"))
-    ignore = []
-    for it in t.tables("ignore"):
-        ignore.append(p.Frame(char(it, "char"), _hex(it, "header"), it.integer("length", lo=1)))
-        it.finish()
+    decoder, options = _decoder(f.decoder, doc, char)
+    rate_hz, rates = _rates(f.rate, doc)
+    acc = _quantity(f.acc, "acc", p.ACC_UNITS, doc)
+    gyr = _quantity(f.gyr, "gyr", p.GYR_UNITS, doc)
+    timing = _timing(f.timing, doc)
+    packets = tuple(
+        _packet(pk, ("packets", i), doc, char, timing, f.mtu) for i, pk in enumerate(f.packets)
+    )
+    ignore = tuple(
+        p.Frame(
+            char(("ignore", i, "char"), it.char),
+            _hex(doc, ("ignore", i, "header"), it.header),
+            it.length,
+        )
+        for i, it in enumerate(f.ignore)
+    )
     if decoder == "fixed":
-        _check_fixed(t, packets, acc, gyr, timing)
+        _check_fixed(doc, packets, acc, gyr)
     elif packets:
-        raise t.error("packets", f"decoder {decoder!r} knows its layout; remove [[packets]]")
-    battery = _battery(t, char)
-    cmds = t.table("commands")
-    start = tuple(_step(s, char) for s in cmds.tables("start"))
-    stop = tuple(_step(s, char) for s in cmds.tables("stop"))
-    cmds.finish()
+        message = f"decoder {decoder!r} knows its layout; remove [[packets]]"
+        raise doc.error(("packets",), message)
+    battery = _battery(f.battery, doc, char)
+    start = tuple(
+        _step(s, ("commands", "start", i), doc, char) for i, s in enumerate(f.commands.start)
+    )
+    stop = tuple(
+        _step(s, ("commands", "stop", i), doc, char) for i, s in enumerate(f.commands.stop)
+    )
     data_chars = {pk.char for pk in packets} | {
         v for k, v in options.items() if k in ("data", "control")
     }
-    _check_order(cmds, start, data_chars)
-    _check_vars(cmds, {"start": start, "stop": stop}, rates, acc, gyr)
-    t.finish()
+    _check_order(doc, start, data_chars)
+    _check_vars(doc, {"start": start, "stop": stop}, rates, acc, gyr)
     return p.FirmwareProfile(
-        name=name,
-        device=device,
-        description=description,
-        sources=sources,
-        file=origin,
-        text=text,
+        name=f.name,
+        device=f.device,
+        description=f.description,
+        sources=tuple(f.sources),
+        file=doc.origin,
+        text=doc.text,
         names=names,
         services=services,
         service=service,
         chars=MappingProxyType(chars),
-        mtu=mtu,
+        mtu=f.mtu,
         decoder=decoder,
         options=MappingProxyType(options),
         default_hz=rate_hz,
@@ -106,7 +110,7 @@ def build_profile(data: dict, text: str, origin: str, user: bool) -> p.FirmwareP
         acc=acc,
         gyr=gyr,
         packets=packets,
-        ignore=tuple(ignore),
+        ignore=ignore,
         timing=timing,
         start=start,
         stop=stop,
@@ -115,157 +119,177 @@ def build_profile(data: dict, text: str, origin: str, user: bool) -> p.FirmwareP
     )
 
 
-def _hex(t: Table, k: str, default=_REQUIRED) -> bytes:
-    value = t.string(k, default)
+def _decoder(d: pf.Decoder, doc: Document, char: Char) -> tuple[str, dict]:
+    """The decoder's name and its options (characteristics as full UUIDs)."""
+    from tracker.sensors.decoders import DECODERS
+
+    if d.name not in DECODERS:
+        message = f"unknown decoder {d.name!r} (known: {', '.join(DECODERS)})"
+        raise doc.error(("decoder", "name"), message)
+    takes = DECODERS[d.name].OPTIONS
+    options = given(d)
+    del options["name"]
+    for k in options:
+        if k not in takes:
+            message = f"the {d.name!r} decoder has no option {k!r} ({', '.join(takes) or 'none'})"
+            raise doc.error(("decoder", k), message)
+    return d.name, {
+        k: char(("decoder", k), options[k]) if kind == "char" else options[k]
+        for k, kind in takes.items()
+        if k in options
+    }
+
+
+def _hex(doc: Document, key: Key, value: str) -> bytes:
     try:
-        return p.parse_hex(value or "")
+        return p.parse_hex(value)
     except ValueError as exc:
-        raise t.error(k, str(exc)) from None
+        raise doc.error(key, str(exc)) from None
 
 
-def _vars(t: Table) -> MappingProxyType:
-    table = t.table("vars", {})
-    out = {}
-    for k, v in table.data.items():
-        if not isinstance(v, str) or not p.VAR_PATTERN.fullmatch("{" + k + "}"):
-            raise table.error(k, "variables are lowercase names with string values")
-        out[k] = v
-    return MappingProxyType(out)
+def _vars(values: dict[str, str], doc: Document, key: Key) -> MappingProxyType:
+    for k in values:
+        if not p.VAR_PATTERN.fullmatch("{" + k + "}"):
+            raise doc.error((*key, k), "variables are lowercase names with string values")
+    return MappingProxyType(dict(values))
 
 
-def _rates(t: Table) -> tuple[float, tuple[p.Rate, ...]]:
-    rt = t.table("rate")
-    default = rt.number("default_hz", positive=True)
-    rates = []
-    for o in rt.tables("options"):
-        spp = o.integer("samples_per_packet", None, lo=1, hi=1000)
-        rates.append(p.Rate(o.number("hz", positive=True), _vars(o), spp))
-        o.finish()
-    rt.finish()
-    if rates and not any(math.isclose(r.hz, default) for r in rates):
-        raise rt.error("default_hz", f"{default:g} Hz is not among the options")
-    return default, tuple(rates)
+def _rates(rt: pf.Rate, doc: Document) -> tuple[float, tuple[p.Rate, ...]]:
+    rates = tuple(
+        p.Rate(
+            o.hz,
+            _vars(o.vars, doc, ("rate", "options", i, "vars")),
+            None if o.samples_per_packet is UNSET else o.samples_per_packet,
+        )
+        for i, o in enumerate(rt.options)
+    )
+    if rates and not any(math.isclose(r.hz, rt.default_hz) for r in rates):
+        message = f"{rt.default_hz:g} Hz is not among the options"
+        raise doc.error(("rate", "default_hz"), message)
+    return rt.default_hz, rates
 
 
-def _quantity(t: Table, k: str, units: dict) -> p.Quantity:
-    q = t.table(k)
-    unit = q.choice("unit", tuple(units))
-    axes = q.strings("axes", ("x", "y", "z"))
-    if (
-        len(axes) != 3
-        or sorted(a[-1:] for a in axes) != ["x", "y", "z"]
-        or any(a not in ("x", "y", "z", "-x", "-y", "-z") for a in axes)
-    ):
-        raise q.error("axes", f"{list(axes)} must name x, y and z once each, signs allowed")
-    ranges = []
-    for r in q.tables("ranges"):
-        ranges.append(p.Range(r.number("range", positive=True), _scale(r), _vars(r)))
-        r.finish()
+def _quantity(q: pf.Quantity, k: str, units: dict, doc: Document) -> p.Quantity:
+    if sorted(a[-1:] for a in q.axes) != ["x", "y", "z"]:
+        message = f"{list(q.axes)} must name x, y and z once each, signs allowed"
+        raise doc.error((k, "axes"), message)
+    ranges = [
+        p.Range(r.range, _scale(r, doc, key), _vars(r.vars, doc, (*key, "vars")))
+        for i, r in enumerate(q.ranges)
+        for key in [(k, "ranges", i)]
+    ]
     default_range = None
     if ranges:
-        default_range = q.number("default_range", positive=True)
+        for own in ("scale", "lsb"):
+            if getattr(q, own) is not UNSET:
+                message = "each of the ranges has its own scale: remove this one"
+                raise doc.error((k, own), message)
+        if q.default_range is UNSET:
+            raise doc.error((k, "default_range"), "missing (expected a number)")
+        default_range = q.default_range
         if not any(math.isclose(r.value, default_range) for r in ranges):
-            raise q.error("default_range", f"{default_range:g} is not among the ranges")
+            message = f"{default_range:g} is not among the ranges"
+            raise doc.error((k, "default_range"), message)
     else:
-        ranges = [p.Range(0.0, _scale(q), MappingProxyType({}))]
-    limit = q.number("limit", None, positive=True)
-    q.finish()
-    return p.Quantity(unit, units[unit], tuple(axes), tuple(ranges), default_range, limit)
+        if q.default_range is not UNSET:
+            message = "there are no ranges to choose from"
+            raise doc.error((k, "default_range"), message)
+        ranges = [p.Range(0.0, _scale(q, doc, (k,)), MappingProxyType({}))]
+    limit = None if q.limit is UNSET else q.limit
+    return p.Quantity(q.unit, units[q.unit], q.axes, tuple(ranges), default_range, limit)
 
 
-def _scale(t: Table) -> float:
+def _scale(t: pf.Quantity | pf.RangeOption, doc: Document, key: Key) -> float:
     """``scale`` (unit per LSB) or ``lsb`` (LSB per unit), exactly one of them."""
-    if t.has("scale") == t.has("lsb"):
-        raise t.error("scale", "give either scale (unit per LSB) or lsb (LSB per unit)")
-    if t.has("scale"):
-        return t.number("scale", positive=True)
-    return 1.0 / t.number("lsb", positive=True)
+    if (t.scale is UNSET) == (t.lsb is UNSET):
+        message = "give either scale (unit per LSB) or lsb (LSB per unit)"
+        raise doc.error((*key, "scale"), message)
+    return t.scale if t.scale is not UNSET else 1.0 / t.lsb
 
 
-def _timing(t: Table) -> p.Timing:
-    tt = t.table("timing")
-    source = tt.choice("source", p.TIMING_SOURCES)
-    unit_s = tt.number("unit_s", None if source != "clock" else _REQUIRED, positive=True)
-    bits = tt.integer("bits", 0 if source == "none" else _REQUIRED, lo=0, hi=64)
-    if source != "none" and bits < 8:
-        raise tt.error("bits", "a clock or counter is at least 8 bits wide")
-    stamp = tt.choice("stamp", p.STAMP_POSITIONS, "first")
-    if source == "counter" and stamp != "first":
-        raise tt.error("stamp", "a sample counter numbers the first sample of a packet")
-    timing = p.Timing(
-        source=source,
-        unit_s=unit_s or 0.0,
+def _timing(tt: pf.Timing, doc: Document) -> p.Timing:
+    if tt.source == "clock" and tt.unit_s is UNSET:
+        raise doc.error(("timing", "unit_s"), "missing (expected a number)")
+    bits = tt.bits
+    if bits is UNSET:
+        if tt.source != "none":
+            raise doc.error(("timing", "bits"), "missing (expected a whole number)")
+        bits = 0
+    if tt.source != "none" and bits < 8:
+        raise doc.error(("timing", "bits"), "a clock or counter is at least 8 bits wide")
+    if tt.source == "counter" and tt.stamp != "first":
+        message = "a sample counter numbers the first sample of a packet"
+        raise doc.error(("timing", "stamp"), message)
+    return p.Timing(
+        source=tt.source,
+        unit_s=0.0 if tt.unit_s is UNSET else tt.unit_s,
         bits=bits,
-        stamp=stamp,
-        epoch=tt.string("epoch", ""),
-        gap_s=tt.number("gap_s", 0.25, positive=True),
-        seq_bits=tt.integer("seq_bits", 0, lo=0, hi=32),
+        stamp=tt.stamp,
+        epoch=tt.epoch,
+        gap_s=tt.gap_s,
+        seq_bits=tt.seq_bits,
     )
-    tt.finish()
-    return timing
 
 
-def _field(t: Table, k: str) -> p.Field | None:
-    ft = t.table(k, None)
-    if ft is None:
-        return None
-    f = p.Field(ft.integer("offset", lo=0, hi=4096), ft.choice("type", p.FIELD_TYPES))
-    ft.finish()
-    return f
+def _field(f: pf.FieldLayout | UnsetType) -> p.Field | None:
+    return None if f is UNSET else p.Field(f.offset, f.type)
 
 
-def _packet(t: Table, char, timing: p.Timing, mtu: int) -> p.Packet:
-    stream = t.choice("stream", ("imu", "acc", "gyr"))
-    header = _hex(t, "header", "")
-    length = t.integer("length", lo=1, hi=512)
-    samples = t.integer("samples", 1, lo=1, hi=255)
+def _packet(
+    t: pf.Packet, key: Key, doc: Document, char: Char, timing: p.Timing, mtu: int
+) -> p.Packet:
+    def error(k: str, message: str) -> ProfileError:
+        return doc.error((*key, *k.split(".")), message)
+
     pk = p.Packet(
-        stream,
-        char(t, "char"),
-        header,
-        length,
-        samples,
-        t.integer("stride", 0, lo=0, hi=512),
-        _field(t, "acc"),
-        _field(t, "gyr"),
-        _field(t, "stamp"),
-        _field(t, "seq"),
+        t.stream,
+        char((*key, "char"), t.char),
+        _hex(doc, (*key, "header"), t.header),
+        t.length,
+        t.samples,
+        t.stride,
+        _field(t.acc),
+        _field(t.gyr),
+        _field(t.stamp),
+        _field(t.seq),
     )
-    want = {"imu": ("acc", "gyr"), "acc": ("acc",), "gyr": ("gyr",)}[stream]
+    want = {"imu": ("acc", "gyr"), "acc": ("acc",), "gyr": ("gyr",)}[pk.stream]
     for k in ("acc", "gyr"):
         if (getattr(pk, k) is not None) != (k in want):
-            raise t.error(k, f"a {stream!r} packet {'needs' if k in want else 'has no'} {k}")
-    if samples > 1 and pk.stride == 0:
-        raise t.error("stride", "give the byte stride between samples when samples > 1")
+            raise error(k, f"a {pk.stream!r} packet {'needs' if k in want else 'has no'} {k}")
+    if pk.samples > 1 and pk.stride == 0:
+        raise error("stride", "give the byte stride between samples when samples > 1")
     for k in ("acc", "gyr", "stamp", "seq"):
         f = getattr(pk, k)
         if f is None:
             continue
         count = 3 if k in ("acc", "gyr") else 1
-        end = f.offset + (samples - 1) * pk.stride * (count == 3) + count * p.field_size(f.type)
-        if end > length:
-            raise t.error(f"{k}.offset", f"field ends at byte {end}, past the length {length}")
+        end = f.offset + (pk.samples - 1) * pk.stride * (count == 3)
+        end += count * p.field_size(f.type)
+        if end > pk.length:
+            raise error(f"{k}.offset", f"field ends at byte {end}, past the length {pk.length}")
         if count == 1 and f.type[0] == "i":
-            raise t.error(f"{k}.type", "a clock, counter or sequence number is unsigned")
+            raise error(f"{k}.type", "a clock, counter or sequence number is unsigned")
     if (pk.stamp is not None) != (timing.source != "none"):
         need = "needs a stamp field" if timing.source != "none" else "has no device time"
-        raise t.error("stamp", f"timing source {timing.source!r} {need}")
+        raise error("stamp", f"timing source {timing.source!r} {need}")
     if pk.stamp is not None and p.field_size(pk.stamp.type) * 8 < timing.bits:
-        raise t.error("stamp.type", f"{pk.stamp.type} is narrower than timing.bits")
-    if length > mtu - 3:
-        raise t.error("length", f"{length} bytes do not fit a notification at MTU {mtu}")
-    if not header and pk.char == "":
-        raise t.error("header", "a packet needs a header or its own characteristic")
-    t.finish()
+        raise error("stamp.type", f"{pk.stamp.type} is narrower than timing.bits")
+    if pk.length > mtu - 3:
+        raise error("length", f"{pk.length} bytes do not fit a notification at MTU {mtu}")
+    if not pk.header and pk.char == "":
+        raise error("header", "a packet needs a header or its own characteristic")
     return pk
 
 
-def _check_fixed(t, packets, acc: p.Quantity, gyr: p.Quantity, timing) -> None:
+def _check_fixed(doc: Document, packets, acc: p.Quantity, gyr: p.Quantity) -> None:
     if not packets:
-        raise t.error("packets", "the fixed decoder needs at least one [[packets]] layout")
+        message = "the fixed decoder needs at least one [[packets]] layout"
+        raise doc.error(("packets",), message)
     streams = {pk.stream for pk in packets}
     if streams not in ({"imu"}, {"acc", "gyr"}):
-        raise t.error("packets", f"streams {sorted(streams)}: use 'imu', or 'acc' with 'gyr'")
+        message = f"streams {sorted(streams)}: use 'imu', or 'acc' with 'gyr'"
+        raise doc.error(("packets",), message)
     for pk in packets:
         for k, q in (("acc", acc), ("gyr", gyr)):
             f = getattr(pk, k)
@@ -275,200 +299,103 @@ def _check_fixed(t, packets, acc: p.Quantity, gyr: p.Quantity, timing) -> None:
             for i, r in enumerate(q.ranges):
                 lsb = r.value * q.range_si / q.si / r.scale  # full scale in LSB
                 if r.value and lsb > full * 1.05:
-                    raise t.error(
-                        f"{k}.ranges[{i}].scale",
+                    raise doc.error(
+                        (k, "ranges", i, "scale"),
                         f"±{r.value:g} {q.range_unit} at {r.scale:g} {q.unit} per LSB needs "
                         f"{lsb:.0f} LSB, more than {f.type} holds ({full})",
                     )
 
 
-def _battery(t: Table, char) -> p.Battery:
-    bt = t.table("battery", {"source": "none"})
-    source = bt.choice("source", ("none", "standard", "register"))
-    if source != "register":
-        bt.finish()
-        if source == "standard":
-            return p.Battery("standard", char=p.STANDARD_BATTERY_LEVEL, unit="%")
+def _battery(bt, doc: Document, char: Char) -> p.Battery:
+    if isinstance(bt, pf.StandardBattery):
+        return p.Battery("standard", char=p.STANDARD_BATTERY_LEVEL, unit="%")
+    if not isinstance(bt, pf.RegisterBattery):
         return p.Battery("none")
-    table = []
-    for i, row in enumerate(bt.get("percent", list, "a list of [value, percent] pairs", [])):
-        if not (isinstance(row, list) and len(row) == 2 and all(_isnum(v) for v in row)):
-            raise bt.error(f"percent[{i}]", "expected [value, percent]")
-        table.append((float(row[0]), float(row[1])))
     battery = p.Battery(
         source="register",
-        char=char(bt, "char"),
-        request=_hex(bt, "request"),
-        reply=_hex(bt, "reply"),
-        reply_char=char(bt, "reply_char"),
-        reply_length=bt.integer("reply_length", lo=1, hi=512),
-        offset=bt.integer("offset", lo=0, hi=511),
-        type=bt.choice("type", p.FIELD_TYPES),
-        scale=bt.number("scale", 1.0, positive=True),
-        unit=bt.choice("unit", ("%", "V")),
-        percent=tuple(sorted(table, reverse=True)),
+        char=char(("battery", "char"), bt.char),
+        request=_hex(doc, ("battery", "request"), bt.request),
+        reply=_hex(doc, ("battery", "reply"), bt.reply),
+        reply_char=char(("battery", "reply_char"), bt.reply_char),
+        reply_length=bt.reply_length,
+        offset=bt.offset,
+        type=bt.type,
+        scale=bt.scale,
+        unit=bt.unit,
+        percent=tuple(sorted(bt.percent, reverse=True)),
     )
     if battery.offset + p.field_size(battery.type) > battery.reply_length:
-        raise bt.error("offset", "the value lies past reply_length")
-    if battery.unit == "V" and not table:
-        raise bt.error("percent", "a voltage needs a [volts, percent] table")
-    bt.finish()
+        raise doc.error(("battery", "offset"), "the value lies past reply_length")
+    if battery.unit == "V" and not battery.percent:
+        raise doc.error(("battery", "percent"), "a voltage needs a [volts, percent] table")
     return battery
 
 
-def _isnum(v) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _step(t: Table, char) -> p.GattStep:
-    op = t.choice("op", p.OPS)
+def _step(s: pf.Step, key: Key, doc: Document, char: Char) -> p.GattStep:
+    if s.char is UNSET and s.op != "wait":
+        raise doc.error((*key, "char"), "missing (expected text)")
     step = p.GattStep(
-        op=op,
-        char=char(t, "char", "" if op == "wait" else _REQUIRED),
-        hex=t.string("hex", ""),
-        text=t.string("text", ""),
-        role=t.choice("role", p.ROLES, "config"),
-        note=t.string("note", ""),
-        response=t.boolean("response", True),
-        seconds=t.number("seconds", 0.0),
+        op=s.op,
+        char=char((*key, "char"), "" if s.char is UNSET else s.char),
+        hex=s.hex,
+        text=s.text,
+        role=s.role,
+        note=s.note,
+        response=s.response,
+        seconds=s.seconds,
     )
-    if op == "write" and not (step.hex or step.text):
-        raise t.error("hex", "a write needs hex bytes or text")
-    if op != "write" and (step.hex or step.text):
-        raise t.error("hex", f"a {op!r} step sends no bytes")
-    if op == "wait" and not 0 < step.seconds <= 10:
-        raise t.error("seconds", "a wait lasts more than 0 and at most 10 seconds")
-    t.finish()
+    if step.op == "write" and not (step.hex or step.text):
+        raise doc.error((*key, "hex"), "a write needs hex bytes or text")
+    if step.op != "write" and (step.hex or step.text):
+        raise doc.error((*key, "hex"), f"a {step.op!r} step sends no bytes")
+    if step.op == "wait" and not 0 < step.seconds <= 10:
+        message = "a wait lasts more than 0 and at most 10 seconds"
+        raise doc.error((*key, "seconds"), message)
     return step
 
 
-def _check_order(t: Table, start: tuple[p.GattStep, ...], data_chars: set[str]) -> None:
+def _check_order(doc: Document, start: tuple[p.GattStep, ...], data_chars: set[str]) -> None:
     """Subscribe to every data characteristic before any step that starts streaming."""
     subscribed = {s.char for s in start if s.op == "subscribe"}
     missing = sorted(data_chars - subscribed - {""})
     if missing:
-        raise t.error("start", f"never subscribes to {missing[0]}, where the data arrive")
+        message = f"never subscribes to {missing[0]}, where the data arrive"
+        raise doc.error(("commands", "start"), message)
     seen: set[str] = set()
     for i, s in enumerate(start):
         if s.op == "subscribe":
             seen.add(s.char)
         elif s.role == "start" and not data_chars <= seen | {""}:
             late = sorted(data_chars - seen - {""})[0]
-            raise t.error(
-                f"start[{i}]",
+            raise doc.error(
+                ("commands", "start", i),
                 f"starts streaming before notifications on {late} are enabled; subscribe "
                 "first (notifications sent before the subscription are lost)",
             )
 
 
-def _check_vars(t: Table, sequences: dict, rates, acc: p.Quantity, gyr: p.Quantity) -> None:
+def _check_vars(doc: Document, sequences: dict, rates, acc: p.Quantity, gyr: p.Quantity):
     """Every {variable} of a command is defined by every choice, and hex stays hex."""
-    from itertools import product
-
     for label, steps in sequences.items():
         for i, s in enumerate(steps):
+            key = ("commands", label, i)
             used = set(p.VAR_PATTERN.findall(s.hex + s.text))
             if "hz" in p.VAR_PATTERN.findall(s.hex):
-                raise t.error(f"{label}[{i}].hex", "{hz} is decimal text: use it in text, not hex")
+                message = "{hz} is decimal text: use it in text, not hex"
+                raise doc.error((*key, "hex"), message)
             for r, a, g in product(rates or [None], acc.ranges, gyr.ranges):
                 vars_ = {"hz": "0", **(r.vars if r else {}), **a.vars, **g.vars}
                 missing = sorted(used - set(vars_))
                 if missing:
-                    raise t.error(
-                        f"{label}[{i}]", f"uses {{{missing[0]}}}, which a choice leaves undefined"
-                    )
+                    message = f"uses {{{missing[0]}}}, which a choice leaves undefined"
+                    raise doc.error(key, message)
                 try:
                     p.parse_hex(p.VAR_PATTERN.sub(lambda m, v=vars_: v[m.group(1)], s.hex))
                 except ValueError as exc:
-                    raise t.error(f"{label}[{i}].hex", str(exc)) from None
+                    raise doc.error((*key, "hex"), str(exc)) from None
 
 
-class Table:
-    """A TOML table being validated: typed getters that name the file and key on error."""
-
-    def __init__(self, data: dict, path: str, prefix: str):
-        self.data, self.path, self.prefix, self.seen = data, path, prefix, set()
-
-    def key(self, k: str) -> str:
-        return f"{self.prefix}{k}" if self.prefix else k
-
-    def error(self, k: str, message: str) -> ProfileError:
-        return ProfileError(message, path=self.path, key=self.key(k))
-
-    def has(self, k: str) -> bool:
-        return k in self.data
-
-    def get(self, k: str, types, what: str, default=_REQUIRED):
-        self.seen.add(k)
-        if k not in self.data:
-            if default is _REQUIRED:
-                raise self.error(k, f"missing (expected {what})")
-            return default
-        value = self.data[k]
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in _tup(types)):
-            raise self.error(k, f"expected {what}, got {type(value).__name__} {value!r}")
-        return value
-
-    def string(self, k, default=_REQUIRED) -> str:
-        return self.get(k, str, "a string", default)
-
-    def integer(self, k, default=_REQUIRED, lo=None, hi=None) -> int:
-        value = self.get(k, int, "an integer", default)
-        if value is not None and (
-            (lo is not None and value < lo) or (hi is not None and value > hi)
-        ):
-            raise self.error(k, f"{value} is outside {lo}..{hi}")
-        return value
-
-    def number(self, k, default=_REQUIRED, positive=False) -> float:
-        value = self.get(k, (int, float), "a number", default)
-        if value is None:
-            return None
-        if datafiles.number_problem(value, lo=0.0 if positive else -math.inf, allow_lo=False):
-            raise self.error(
-                k, f"{value!r} must be a {'positive ' if positive else ''}finite number"
-            )
-        return float(value)
-
-    def boolean(self, k, default=_REQUIRED) -> bool:
-        return self.get(k, bool, "true or false", default)
-
-    def choice(self, k, options, default=_REQUIRED) -> str:
-        value = self.string(k, default)
-        if value not in options:
-            raise self.error(k, f"{value!r} is not one of {', '.join(options)}")
-        return value
-
-    def strings(self, k, default=()) -> tuple[str, ...]:
-        values = self.get(k, list, "a list of strings", list(default))
-        if not all(isinstance(v, str) for v in values):
-            raise self.error(k, "expected a list of strings")
-        return tuple(values)
-
-    def table(self, k, default=_REQUIRED) -> Table | None:
-        value = self.get(k, dict, "a table", default)
-        return None if value is None else Table(value, self.path, self.key(k) + ".")
-
-    def tables(self, k) -> list[Table]:
-        values = self.get(k, list, "a list of tables", [])
-        out = []
-        for i, v in enumerate(values):
-            if not isinstance(v, dict):
-                raise self.error(f"{k}[{i}]", "expected a table")
-            out.append(Table(v, self.path, f"{self.key(k)}[{i}]."))
-        return out
-
-    def finish(self) -> None:
-        unknown = sorted(set(self.data) - self.seen)
-        if unknown:
-            raise self.error(unknown[0], "unknown key (misspelt?)")
-
-
-def _tup(types) -> tuple:
-    return types if isinstance(types, tuple) else (types,)
-
-
-def check_uuid(table: Table, k: str, value: str) -> str:
+def check_uuid(doc: Document, key: Key, value: str) -> str:
     """A full 128-bit UUID in lower case; short forms are refused, never expanded."""
     text = value.strip().lower()
     if not _UUID.match(text):
@@ -479,11 +406,5 @@ def check_uuid(table: Table, k: str, value: str) -> str:
                 "WitMotion use the non-SIG base ...-0000-1000-8000-00805f9a34fb, which a "
                 "short form would silently turn into the SIG base ...-00805f9b34fb)"
             )
-        raise table.error(k, f"{value!r} is not a full 128-bit UUID{hint}")
+        raise doc.error(key, f"{value!r} is not a full 128-bit UUID{hint}")
     return text
-
-
-def check_name(table: Table, value: str) -> str:
-    if not _NAME.match(value):
-        raise table.error("name", f"{value!r}: use 2-48 lowercase letters, digits and dashes")
-    return value

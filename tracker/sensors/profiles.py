@@ -15,11 +15,6 @@ from tracker.core.types import GRAVITY_M_S2
 # Units a profile may state, with the factor that takes them to SI (m/s², rad/s).
 ACC_UNITS = {"g": GRAVITY_M_S2, "mg": GRAVITY_M_S2 / 1000.0, "m/s2": 1.0}
 GYR_UNITS = {"deg/s": math.pi / 180.0, "mdeg/s": math.pi / 180e3, "rad/s": 1.0}
-FIELD_TYPES = ("i8", "u8", "i16", "u16", "i24", "i32", "u32", "u64", "f32")
-OPS = ("subscribe", "unsubscribe", "write", "read", "wait")
-ROLES = ("config", "start", "stop")
-TIMING_SOURCES = ("none", "clock", "counter")
-STAMP_POSITIONS = ("first", "last", "each")
 RANGE_MARGIN = 1.25  # a reading this far beyond the full scale is damage, not motion
 _VAR = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 

@@ -9,45 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
-from tracker.core import datafiles
+from msgspec import UNSET
+
+from tracker.core import datafiles, validation
 from tracker.core.errors import InputError
+from tracker.workout import program_file as pf
 
-KINDS = ("reps", "balance", "hold")
-SIDES = ("alternate", "each", "painful", "good", "both")
-FIRST_SIDES = ("painful", "good")
-SENSOR_PLACES = ("working", "any")
-POSITIONS = ("lying", "lift", "band")
+KINDS = get_args(pf.Kind)
+SIDES = get_args(pf.Sides)
+FIRST_SIDES = get_args(pf.FirstSide)
+SENSOR_PLACES = get_args(pf.SensorPlace)
+POSITIONS = get_args(pf.Position)
 LEGS = ("left", "right")
-
-_PROGRAM_KEYS = {"name", "title", "description", "source", "step"}
-_STEP_KEYS = {
-    "name",
-    "kind",
-    "sets",
-    "reps",
-    "sides",
-    "first_side",
-    "sensor",
-    "rest_s",
-    "cue",
-    "judges",
-    "not_judged",
-    # reps
-    "descent_s",
-    "depth_deg",
-    "depth_range_deg",
-    "wobble_max_deg",
-    "set_timeout_s",
-    # balance and hold
-    "hold_s",
-    "hold_max_s",
-    "position",
-    "position_deg",
-    "lift_deg",
-    "still_deg_s",
-    "break_s",
-}
 
 
 @dataclass(frozen=True)
@@ -126,120 +101,43 @@ class Program:
         return sum(s.sets for s in self.steps)
 
 
-def _err(origin: str, key: str, message: str) -> InputError:
-    return InputError(f"{key}: {message}", path=origin)
-
-
-def _number(value, origin, key, *, lo=0.0, whole=False, allow_zero=False):
-    allow_lo = allow_zero or lo != 0
-    problem = datafiles.number_problem(value, lo=lo, whole=whole, allow_lo=allow_lo)
-    if problem:
-        raise _err(origin, key, problem)
-    return int(value) if whole else float(value)
-
-
-def _text(value, origin, key) -> str:
-    if not isinstance(value, str):
-        raise _err(origin, key, f"must be text, not {value!r}")
-    return value.strip()
-
-
-def _choice(value, choices, origin, key) -> str:
-    if value not in choices:
-        raise _err(origin, key, f"must be one of {', '.join(choices)}, not {value!r}")
-    return value
-
-
-def _pair(value, origin, key) -> tuple[float, float]:
-    if not (isinstance(value, list) and len(value) == 2):
-        raise _err(origin, key, f"must be a list of two numbers [low, high], not {value!r}")
-    lo = _number(value[0], origin, key, allow_zero=True)
-    hi = _number(value[1], origin, key, allow_zero=True)
-    if lo >= hi:
-        raise _err(origin, key, f"the low end must be below the high end, not {value!r}")
-    return lo, hi
-
-
-def _step(data, origin: str, where: str) -> Step:
-    if not isinstance(data, dict):
-        raise _err(origin, where, "must be a table ([[step]])")
-    unknown = sorted(set(data) - _STEP_KEYS)
-    if unknown:
-        raise _err(origin, f"{where}.{unknown[0]}", "unknown key")
-    for required in ("name", "kind"):
-        if required not in data:
-            raise _err(origin, f"{where}.{required}", "missing (every step needs it)")
-    key = lambda k: f"{where}.{k}"  # noqa: E731
-    out: dict = {
-        "name": _text(data["name"], origin, key("name")),
-        "kind": _choice(data["kind"], KINDS, origin, key("kind")),
-    }
-    for k in ("sets", "reps"):
-        if k in data:
-            out[k] = _number(data[k], origin, key(k), lo=1, whole=True)
-    for k, choices in (
-        ("sides", SIDES),
-        ("first_side", FIRST_SIDES),
-        ("sensor", SENSOR_PLACES),
-        ("position", POSITIONS),
-    ):
-        if k in data:
-            out[k] = _choice(data[k], choices, origin, key(k))
-    for k in ("cue", "judges", "not_judged"):
-        if k in data:
-            out[k] = _text(data[k], origin, key(k))
-    for k in ("rest_s", "set_timeout_s", "break_s"):
-        if k in data:
-            out[k] = _number(data[k], origin, key(k), allow_zero=True)
-    for k in (
-        "descent_s",
-        "hold_s",
-        "hold_max_s",
-        "lift_deg",
-        "still_deg_s",
-        "wobble_max_deg",
-    ):
-        if k in data:
-            out[k] = _number(data[k], origin, key(k))
-    if "depth_deg" in data:
-        out["depth_deg"] = _number(data["depth_deg"], origin, key("depth_deg"))
-        if out["depth_deg"] > 180:
-            raise _err(origin, key("depth_deg"), "must be at most 180 (degrees from standing)")
+def _step(table: pf.StepTable, doc: validation.Document, index: int) -> Step:
+    fields = validation.given(table)
+    for k in ("name", "cue", "judges", "not_judged"):
+        if k in fields:
+            fields[k] = fields[k].strip()
+    step = Step(**fields)
+    key = ("step", index)
     for k in ("depth_range_deg", "position_deg"):
-        if k in data:
-            out[k] = _pair(data[k], origin, key(k))
-    step = Step(**out)
+        if k in fields and fields[k][0] >= fields[k][1]:
+            message = f"the low end must be below the high end, not {list(fields[k])!r}"
+            raise doc.error((*key, k), message)
     if step.hold_max_s is not None and step.hold_max_s < step.hold_s:
-        raise _err(origin, key("hold_max_s"), "must not be below hold_s")
+        raise doc.error((*key, "hold_max_s"), "must not be below hold_s")
     if step.kind == "reps" and step.sides == "each" and step.sets % 2:
-        raise _err(origin, key("sets"), "sides = 'each' needs an even number of sets")
+        raise doc.error((*key, "sets"), "sides = 'each' needs an even number of sets")
     return step
 
 
 def load_program_text(text: str, origin: str, default_name: str = "program") -> Program:
-    """Parse and validate a program; errors name ``origin`` and the key.
+    """Parse and validate a program; errors name ``origin``, the line and the key.
 
     Raises
     ------
     InputError
         Invalid TOML, an unknown or missing key, or a value out of range.
     """
-    data = datafiles.parse_toml(text, origin)
-    unknown = sorted(set(data) - _PROGRAM_KEYS)
-    if unknown:
-        raise _err(origin, unknown[0], "unknown key")
-    steps = data.get("step")
-    if not isinstance(steps, list) or not steps:
-        raise _err(origin, "step", "a program needs at least one [[step]]")
-    name = _text(data.get("name", default_name), origin, "name")
+    doc = validation.Document(origin, text, InputError, first_index=1)
+    file = validation.load(text, doc, pf.ProgramFile)
+    name = (default_name if file.name is UNSET else file.name).strip()
     if not name or not all(c.isalnum() or c in "-_" for c in name):
-        raise _err(origin, "name", f"use letters, digits, '-' and '_' only, not {name!r}")
+        raise doc.error(("name",), f"use letters, digits, '-' and '_' only, not {name!r}")
     return Program(
         name=name,
-        title=_text(data.get("title", name), origin, "title"),
-        description=_text(data.get("description", ""), origin, "description"),
-        source=_text(data.get("source", ""), origin, "source"),
-        steps=tuple(_step(s, origin, f"step[{i + 1}]") for i, s in enumerate(steps)),
+        title=(name if file.title is UNSET else file.title).strip(),
+        description=("" if file.description is UNSET else file.description).strip(),
+        source=("" if file.source is UNSET else file.source).strip(),
+        steps=tuple(_step(s, doc, i) for i, s in enumerate(file.step)),
         file=origin,
         text=text,
     )
@@ -271,11 +169,8 @@ def load_programs(extra_dirs=None) -> dict[str, Program]:
     ``extra_dirs`` defaults to the user's program folder (``user_dir()``).
     """
 
-    def duplicate(path: Path, name: str, other: str) -> InputError:
-        return _err(str(path), "name", f"{name!r} is already used by {other}")
-
     return datafiles.load_named(
-        "programs", extra_dirs, lambda path, _user: load_program_file(path), duplicate
+        "programs", extra_dirs, lambda path, _user: load_program_file(path), InputError
     )
 
 
