@@ -41,6 +41,7 @@ COMMAND_MODULES = [
     "tracker.commands.report",
     "tracker.commands.history",
     "tracker.commands.check",
+    "tracker.commands.schemas",
 ]
 OTHER_VERBS = {"tracker.commands.profiles": ("decode",)}
 

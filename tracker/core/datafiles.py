@@ -26,6 +26,9 @@ class _Named(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def text(self) -> str: ...  # the file's text, to find a key's line
+
 
 T = TypeVar("T", bound=_Named)  # what a kind's loader returns: files are found by name
 

@@ -69,7 +69,9 @@ def load(text: str, doc: Document, model: type[T]) -> T:
         raise doc.error(key, message) from None
     bad = _not_finite(data, ())
     if bad is not None:  # a float field without bounds takes nan and inf: none may
-        raise doc.error(bad[0], number_problem(bad[1]))
+        problem = number_problem(bad[1])
+        assert problem is not None  # a value that is not finite always has one
+        raise doc.error(bad[0], problem)
     return value
 
 
@@ -124,7 +126,9 @@ def _not_finite(value, key: Key) -> tuple[Key, float] | None:
 
 def _explain(text: str, data: dict, info) -> tuple[Key, str]:
     """The key and the message for msgspec's complaint ``text`` about ``data``."""
-    what, path = _AT.match(text).groups()
+    at = _AT.match(text)
+    assert at is not None  # the pattern matches any text
+    what, path = at.groups()
     key: Key = ()
     value = data
     for name, index in (m.groups() for m in _STEP.finditer(path or "")):
@@ -163,7 +167,7 @@ def _plain(info, value):
         tag = options[0].tag_field if isinstance(options[0], mi.StructType) else None
         if tag and isinstance(value, dict):
             for option in options:
-                if value.get(tag) == option.tag:
+                if isinstance(option, mi.StructType) and value.get(tag) == option.tag:
                     return option, value
     return info, value
 
@@ -208,12 +212,10 @@ def _problem(info, value) -> str | None:
             allow_lo=info.gt is None,
         )
     elif isinstance(info, mi.StrType | mi.BoolType | mi.LiteralType | mi.StructType):
-        ok = {
-            mi.StrType: lambda: isinstance(value, str),
-            mi.BoolType: lambda: isinstance(value, bool),
-            mi.LiteralType: lambda: value in info.values,
-            mi.StructType: lambda: isinstance(value, dict),
-        }[type(info)]()
+        if isinstance(info, mi.LiteralType):
+            ok = value in info.values
+        else:
+            ok = isinstance(value, {mi.StrType: str, mi.BoolType: bool}.get(type(info), dict))
         problem = None if ok else f"must be {_describe(info)}, not {short_repr(value)}"
     elif isinstance(info, mi.UnionType | mi.DictType):
         problem = None if isinstance(value, dict) else f"must be a table, not {short_repr(value)}"
@@ -237,7 +239,11 @@ def _describe(info) -> str:
         return f"a list of {len(info.item_types)} {_plural(info.item_types[0])}"
     if isinstance(info, mi.LiteralType):
         return "one of " + ", ".join(str(v) for v in info.values)
-    simple = {mi.IntType: "a whole number", mi.FloatType: "a number", mi.StrType: "text"}
+    simple: dict[type, str] = {
+        mi.IntType: "a whole number",
+        mi.FloatType: "a number",
+        mi.StrType: "text",
+    }
     return simple.get(type(info), "true or false" if isinstance(info, mi.BoolType) else "a table")
 
 
@@ -245,7 +251,11 @@ def _plural(info) -> str:
     info, _ = _plain(info, None)
     if isinstance(info, mi.LiteralType):
         return "values from " + ", ".join(str(v) for v in info.values)
-    simple = {mi.IntType: "whole numbers", mi.FloatType: "numbers", mi.StrType: "text"}
+    simple: dict[type, str] = {
+        mi.IntType: "whole numbers",
+        mi.FloatType: "numbers",
+        mi.StrType: "text",
+    }
     return simple.get(type(info), "tables")
 
 

@@ -1,17 +1,16 @@
-"""The JSON Schemas of the three kinds of data files, for a person's editor to check them.
+"""`tracker schemas [DIR]`: the JSON Schemas of the three kinds of data files, for an editor.
 
 They are made from the very types that validate the files when they are loaded; the
-repository keeps them in ``schemas/`` (a test keeps them up to date). To write them again,
-or next to your own files: ``python -m tracker.schemas [FOLDER]`` (default ``schemas``).
+repository keeps them in ``schemas/`` (a test keeps them up to date).
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from tracker.clinic.protocol_file import ProtocolFile
+from tracker.core.errors import RecordingError
 from tracker.core.validation import json_schema
 from tracker.sensors.profile_file import ProfileFile
 from tracker.workout.program_file import ProgramFile
@@ -44,15 +43,29 @@ def schema_texts() -> dict[str, str]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    folder = Path(args[0] if args else "schemas")
-    folder.mkdir(parents=True, exist_ok=True)
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "schemas",
+        help="write the JSON Schemas of profiles, programs and protocols",
+        description=(
+            "Write the JSON Schemas of firmware profiles, workout programs and clinic "
+            "protocols into DIR, for an editor (Taplo, Even Better TOML) to check your own "
+            "files as you type. They come from the same types the files are checked with "
+            "when they are loaded; rules between keys are checked only then."
+        ),
+    )
+    p.add_argument("folder", nargs="?", default="schemas", metavar="DIR", help="default: schemas")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    folder = Path(args.folder)
     for name, text in schema_texts().items():
-        (folder / name).write_text(text, encoding="utf-8")
-        print(folder / name)
+        path = folder / name
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise RecordingError(f"cannot write ({exc.strerror or exc})", path=str(path)) from None
+        print(path)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tracker.cli import main
+from tracker.commands.schemas import schema_texts
 from tracker.core import datafiles
-from tracker.schemas import main, schema_texts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = {
     "firmware-profile.schema.json": "firmware_profiles",
     "program.schema.json": "programs",
@@ -108,11 +109,11 @@ def test_the_committed_schemas_are_those_the_types_give():
     assert sorted(p.name for p in (ROOT / "schemas").iterdir()) == sorted(texts)
     for name, text in texts.items():
         committed = (ROOT / "schemas" / name).read_text(encoding="utf-8")
-        assert committed == text, f"schemas/{name} is stale: run python -m tracker.schemas"
+        assert committed == text, f"schemas/{name} is stale: run tracker schemas"
 
 
 def test_the_schemas_are_written_where_asked(tmp_path, capsys):
-    assert main([str(tmp_path / "here")]) == 0
+    assert main(["schemas", str(tmp_path / "here")]) == 0
     assert sorted(p.name for p in (tmp_path / "here").iterdir()) == sorted(SHIPPED)
     assert capsys.readouterr().out.count("\n") == 3
 
@@ -144,3 +145,11 @@ def test_a_schema_refuses_what_the_loader_refuses(name, change, where):
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     change(data)
     assert any(p.startswith(f"{where}:") for p in _problems(data, schema, schema)), path.name
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert main(["schemas", str(blocker / "inside")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot write" in err and "Traceback" not in err
