@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import msgspec
 from msgspec import inspect as mi
@@ -23,6 +23,7 @@ from tracker.core.errors import InputError
 from tracker.core.toml_lines import Key, line_of
 
 T = TypeVar("T")
+Tags = tuple[str, ...]  # the tags of the kinds' tagged unions are all text
 
 # A message of msgspec: "<what> - at `$.step[0].sets`" (no " - at" for the top table).
 _AT = re.compile(r"^(.*?)(?: - at `\$(.*)`)?$", re.S)
@@ -184,12 +185,12 @@ def _child(info, value, step):
     plain, _ = _plain(info, value)
     if isinstance(plain, mi.UnionType):  # a tagged union without a valid tag: the tag
         tags = tuple(t.tag for t in plain.types if isinstance(t, mi.StructType))
-        return mi.LiteralType(tags)
+        return mi.LiteralType(cast(Tags, tags))
     if isinstance(plain, mi.StructType):
         for f in plain.fields:
             if f.encode_name == step:
                 return f.type
-        return mi.LiteralType((plain.tag,))  # the tag field
+        return mi.LiteralType(cast(Tags, (plain.tag,)))  # the tag field
     if isinstance(plain, mi.DictType):
         return plain.value_type
     if isinstance(plain, mi.TupleType):
