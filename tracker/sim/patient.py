@@ -36,10 +36,12 @@ from tracker.sim.shapes import min_jerk
 ANGLES = ("flex_deg", "frontal_deg", "rot_deg", "shank_flex_deg", "shank_frontal_deg", "sway_gain")
 STILL_PIECE_S = 4.0  # stillness made ahead (dropped when the person moves sooner)
 MOVE_S = 1.5  # from one posture to another (sitting down, standing up)
-# After the sensor is strapped to the other thigh the person stands a moment before the
-# trial: the trial's first samples come from where the sensor now is. (The stream's
-# decoded times may lag the person's own by a packet or two.)
-MOVED_SENSOR_S = 0.5
+# After the sensor is strapped to the other thigh the person stands a while before the
+# trial, so its first samples come from where the sensor now is. The stream's decoded
+# times may trail the person's own: by a packet, and by more when the simulation runs
+# faster than real time on a busy machine (a 0.1 s stall at 8x is 0.8 s of stream), which
+# 0.5 s did not always cover: a trial then began on the other thigh's samples.
+MOVED_SENSOR_S = 2.0
 STANCE_ENDINGS = (*clinical.ENDINGS, "none")  # "none": held past the protocol's limit
 POSTURAL_SWAY_DEG = 0.12
 
