@@ -117,10 +117,12 @@ def test_kill_9_loses_at_most_the_last_second_and_the_file_still_replays(tmp_pat
 async def test_cancelling_a_recording_stops_the_sensor_and_keeps_the_file(tmp_path):
     source = simulated_ble_source(squats(100.0), profile="nus-binary", speed=20.0)
     path = tmp_path / "cancelled.trk"
-    task = asyncio.create_task(record(source, open_writer(path, source), StatusLine(io.StringIO())))
+    writer = open_writer(path, source)
+    task = asyncio.create_task(record(source, writer, StatusLine(io.StringIO())))
     async with asyncio.timeout(20):
-        while len(source.peripheral.sent) < 200:
+        while writer.packets_written < 150:
             await asyncio.sleep(0.02)
+    written = writer.packets_written  # however many more a busy machine had queued
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -129,7 +131,7 @@ async def test_cancelling_a_recording_stops_the_sensor_and_keeps_the_file(tmp_pa
     assert not peripheral.streaming and peripheral.link is None
     rec = Recording.open(path)
     recorded = [p.payload for p in rec.packets()]
-    assert not rec.truncated and len(recorded) >= 150  # less what was queued when cancelled
+    assert not rec.truncated and len(recorded) >= written >= 150
     assert recorded == [s.payload for s in peripheral.sent[: len(recorded)]]
 
 
