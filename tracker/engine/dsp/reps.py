@@ -380,12 +380,12 @@ class RepDetector:
         behind_after = level - float(after.min(initial=level))
         behind = max(behind_before, behind_after)
         quick = swing_s < cfg.stride_s
-        strike = self._impact(start, confirmed) > cfg.strike_m_s2
 
         def past(degrees: float, fraction: float, doubt: float) -> float:  # behind by more
             return max(degrees, fraction * depth_along) + doubt
 
         doubt = self.tilt_doubt_deg  # a heel strike is evidence enough without it
+        # The heel strike last: it is looked for only when the rest would not decide.
         merit = (
             behind > past(cfg.extension_deg, cfg.extension_fraction, doubt)
             or (
@@ -395,9 +395,9 @@ class RepDetector:
             )
             or (
                 quick
-                and strike
                 and depth_along < cfg.stride_deg
                 and behind > past(cfg.strike_deg, cfg.strike_fraction, 0.0)
+                and self._impact(start, confirmed) > cfg.strike_m_s2
             )
         )
         # Strides in their own right just before, and a swing without a pause: walking goes
@@ -405,14 +405,17 @@ class RepDetector:
         # is off with posture) is no stride of a walk: walks are told by forward swings.
         recent = [end for end in self._strides if start - end <= self._n(cfg.walking_s)]
         walking = len(recent) >= 2 and start - self._last_end <= self._n(cfg.walking_gap_s)
-        forward = self.forward() if self._reps else None  # its sign comes from counted reps
-        backwards = forward is not None and float(self._excursion(start, c) @ forward) < 0
-        if merit and not backwards:
+        if merit and not self._backwards(start, c):
             self._strides = [*recent, c.end]
         self._last_end = c.end
         if merit:
             return f"the thigh swung {behind:.0f}° behind where it set off (a walking stride)"
         return "a swing in the middle of walking" if walking else None
+
+    def _backwards(self, start: int, c: _Candidate) -> bool:
+        """Whether the swing went against flexion (known once a rep was counted)."""
+        forward = self.forward() if self._reps else None  # its sign comes from counted reps
+        return forward is not None and float(self._excursion(start, c) @ forward) < 0
 
     def _impact(self, start: int, confirmed: int) -> float:
         """Largest |a| over the swing and just after, above its usual level (m/s²)."""
