@@ -135,6 +135,11 @@ class _InputStats:
         return (self.samples - 1 - self.gaps) / span if span > 0 else None
 
 
+def _joined(parts: list[tuple]) -> tuple:
+    """The arrays of consecutive parts, each joined to the same one of the others."""
+    return parts[0] if len(parts) == 1 else tuple(map(np.concatenate, zip(*parts, strict=True)))
+
+
 class Pipeline:
     """Pure and synchronous: no I/O, no clock; feed it blocks, read what happened."""
 
@@ -172,36 +177,48 @@ class Pipeline:
 
     def push(self, block: ImuBlock) -> Update:
         """Process one block of any size; results do not depend on how blocks are cut."""
-        if len(block) <= self.MAX_PIECE:
-            update = self._push(block)
-        else:  # bound the work between detector passes so the history always covers it
-            update = Update.merge([self._push(piece) for piece in block.chunks(self.MAX_PIECE)])
-        return self._with_ahead(update)  # once, after the last piece
-
-    def _push(self, block: ImuBlock) -> Update:
         gaps = self._input.add(block.t_s)
         self.notices.count_clipped(block)
-        t, values, restart, doubt = self._resampler.push(
+        # The detectors take at most a piece at a time, so that the history always covers
+        # what they measure; the tilt is fused for the whole block at once (the same values,
+        # its fixed cost paid once).
+        pieces = [block] if len(block) <= self.MAX_PIECE else block.chunks(self.MAX_PIECE)
+        grids = [self._resample(piece) for piece in pieces]
+        t, values, restart, doubt = _joined(grids)
+        tilt = self._tilt.push(values[:, :3], values[:, 3:], restart, doubt[:, 3:])
+        updates, at = [], 0
+        for piece_t, *_ in grids:
+            part = slice(at, at + len(piece_t))
+            tilted = (tilt.up[part], tilt.rate[part])
+            updates.append(self._pass(t[part], values[part], doubt[part], *tilted, gaps))
+            at, gaps = part.stop, 0  # the block's gaps told once
+        update = updates[0] if len(updates) == 1 else Update.merge(updates)
+        return self._with_ahead(update)  # once, after the last piece
+
+    def _resample(self, block: ImuBlock):
+        return self._resampler.push(
             block.t_s, np.hstack([block.acc, block.gyr]) if len(block) else np.empty((0, 6))
         )
-        tilt = self._tilt.push(values[:, :3], values[:, 3:], restart, doubt[:, 3:])
+
+    def _pass(self, t, values, doubt, up, rate, gaps: int) -> Update:
+        """Take in one piece of the uniform stream and run the detectors over it."""
         first = self.history.end
         self.history.append(
             t=t,
-            up=tilt.up,
-            rate=tilt.rate,
+            up=up,
+            rate=rate,
             acc_norm=norm(values[:, :3]),
             incl=np.full(len(t), np.nan),
             guessed=row_max(doubt != 0),  # bridged across lost packets, not measured
         )
         if self.up_axis is None:
-            self._try_calibrate(first, norm(tilt.rate) * DEG < self.config.quiet_deg_s)
+            self._try_calibrate(first, norm(rate) * DEG < self.config.quiet_deg_s)
         incl = np.full(len(t), np.nan)
         if self.up_axis is not None:
             since = max(first, self._detect_from)
-            incl[since - first :] = angle_deg(tilt.up[since - first :], self.up_axis)
+            incl[since - first :] = angle_deg(up[since - first :], self.up_axis)
             self.history.write("incl", since, incl[since - first :])
-        return self._detect(t, incl, tilt.up, gaps)
+        return self._detect(t, incl, up, gaps)
 
     def finish(self) -> Update:
         """End of stream: report what was still open (a set, a bout in progress)."""

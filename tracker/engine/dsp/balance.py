@@ -212,7 +212,7 @@ class BoutDetector:
         t = h.window("t", lo, hi)
         incl = h.window("incl", lo, hi)
         tilt = self._tilt(up, incl)
-        edges = stance_edges(t, tilt, incl, self.rate_hz)
+        edges = stance_edges(t, tilt, incl, self.rate_hz, min_s=self.min_bout_s)
         if edges is None:
             return None
         t_first = edges.lift_off_s if edges.lift_off_s is not None else float(t[edges.first])

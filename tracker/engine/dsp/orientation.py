@@ -113,11 +113,9 @@ class GyroIntegrator:
         tiles = padded.reshape(4, n_tiles, self.tile).transpose(0, 2, 1).copy()
         within = quat.prefix_products(tiles, axis=1)
         totals = within[:, -1, :].T.tolist()
-        starts = []
-        start = self._tile_start
-        for total in totals:
-            starts.append(start)
-            start = quat.normalize_one(quat.multiply_one(start, total))
+        # Each tile starts where the one before it ended (normalised, or rounding would
+        # drift the norm over an hour of tiles).
+        *starts, start = quat.chain_one(self._tile_start, totals)
         complete = length // self.tile
         if complete:
             self._tile_start = starts[complete] if complete < n_tiles else start

@@ -25,21 +25,21 @@ def multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def multiply_one(a: tuple, b: tuple) -> tuple:
-    """``a ⊗ b`` for single quaternions as plain floats (fast in a Python loop)."""
-    aw, ax, ay, az = a
-    bw, bx, by, bz = b
-    return (
-        aw * bw - ax * bx - ay * by - az * bz,
-        aw * bx + ax * bw + ay * bz - az * by,
-        aw * by - ax * bz + ay * bw + az * bx,
-        aw * bz + ax * by - ay * bx + az * bw,
-    )
-
-
-def normalize_one(q: tuple) -> tuple:
-    norm = (q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]) ** 0.5
-    return (q[0] / norm, q[1] / norm, q[2] / norm, q[3] / norm)
+def chain_one(start: tuple, factors: list) -> list[tuple]:
+    """``start``, then ``start ⊗ factors[0]`` normalised, that ⊗ ``factors[1]`` normalised,
+    and so on: single quaternions as plain floats, one after another (fast in a Python
+    loop, where numpy's per-call cost would dominate)."""
+    aw, ax, ay, az = start
+    out = [start]
+    for bw, bx, by, bz in factors:
+        w = aw * bw - ax * bx - ay * by - az * bz
+        x = aw * bx + ax * bw + ay * bz - az * by
+        y = aw * by - ax * bz + ay * bw + az * bx
+        z = aw * bz + ax * by - ay * bx + az * bw
+        norm = (w * w + x * x + y * y + z * z) ** 0.5
+        aw, ax, ay, az = w / norm, x / norm, y / norm, z / norm
+        out.append((aw, ax, ay, az))
+    return out
 
 
 def conjugate(q: np.ndarray) -> np.ndarray:

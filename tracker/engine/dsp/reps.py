@@ -101,6 +101,8 @@ class RepDetector:
     ``acc_norm`` (m/s²).
     """
 
+    STEP = 512  # samples looked at a time while following the stream (speed only)
+
     def __init__(
         self,
         history: Lookback,
@@ -152,13 +154,17 @@ class RepDetector:
         h = self.history
         pos = max(self._next, h.start)
         while pos < h.end:
+            # A few seconds at a time, as if the stream came so (the detector decides the
+            # same however it was cut): each step costs what it looks at, and a rep's next
+            # turn is seldom further.
+            stop = min(h.end, pos + self.STEP)
             c = self._candidate
             if c is None:
-                pos = self._look_for_descent(pos)
+                pos = self._look_for_descent(pos, stop)
             elif c.home is None:
-                pos = self._follow_down(c, pos)
+                pos = self._follow_down(c, pos, stop)
             else:
-                pos = self._find_end(c, pos)
+                pos = self._find_end(c, pos, stop)
         self._next = pos
         reps = self._confirm_ready()
         closed = []
@@ -172,19 +178,20 @@ class RepDetector:
 
     # -- the rep's course ---------------------------------------------------
 
-    def _look_for_descent(self, pos: int) -> int:
-        """Open a candidate the minimum depth below the lowest level of the recent past."""
+    def _look_for_descent(self, pos: int, stop: int) -> int:
+        """Open a candidate the minimum depth below the lowest level of the recent past
+        (looking up to sample ``stop``)."""
         h = self.history
         memory = self._n(self.config.top_memory_s)
         first = max(pos - memory + 1, self._after, h.start)
-        incl = h.window("incl", first, h.end)
+        incl = h.window("incl", first, stop)
         # Lowest of the `memory` samples up to each one (the window's edge repeats its
         # first value, which is inside the allowed span).
         level = minimum_filter1d(incl, memory, mode="nearest", origin=(memory - 1) // 2)
         skip = pos - first
         deep = np.flatnonzero(incl[skip:] >= level[skip:] + self.min_depth_deg)
         if not len(deep):
-            return h.end
+            return stop
         trigger = first + skip + int(deep[0])
         top = self._set_off(max(trigger - memory + 1, first), trigger)
         top_deg = float(h.at("incl", top))
@@ -214,26 +221,27 @@ class RepDetector:
         near = np.flatnonzero(incl[since:] <= level + margin)
         return first + since + int(near[-1])
 
-    def _follow_down(self, c: _Candidate, pos: int) -> int:
-        """Follow the bottom until the thigh is most of the way back up.
+    def _follow_down(self, c: _Candidate, pos: int, stop: int) -> int:
+        """Follow the bottom until the thigh is most of the way back up (looking up to
+        sample ``stop``).
 
         Given up at a fixed sample, so that how the stream was cut cannot decide what
         of the candidate's start the history still holds.
         """
         cfg = self.config
         deadline = c.trigger + self._n(cfg.max_down_s)
-        incl = self.history.window("incl", pos, min(self.history.end, deadline))
+        incl = self.history.window("incl", pos, min(stop, deadline))
         bottom = np.maximum.accumulate(np.maximum(incl, c.bottom_deg))
         home_deg = c.top_deg + (1.0 - cfg.return_fraction) * (bottom - c.top_deg)
         back = np.flatnonzero(incl <= home_deg)
-        stop = int(back[0]) if len(back) else len(incl)
-        if stop and bottom[stop - 1] > c.bottom_deg:
-            k = int(np.argmax(incl[:stop]))
+        home = int(back[0]) if len(back) else len(incl)
+        if home and bottom[home - 1] > c.bottom_deg:
+            k = int(np.argmax(incl[:home]))
             c.bottom, c.bottom_deg = pos + k, float(incl[k])
         if len(back):
-            c.home = c.lowest = pos + stop
+            c.home = c.lowest = pos + home
             c.peak_deg_s = self._peak_speed(c.top, c.home)
-            return pos + stop + 1
+            return pos + home + 1
         if pos + len(incl) == deadline:
             self.state.notes.append(f"not a rep: still down after {cfg.max_down_s:.0f} s")
             self._candidate = None
@@ -241,15 +249,16 @@ class RepDetector:
             return deadline
         return pos + len(incl)
 
-    def _find_end(self, c: _Candidate, pos: int) -> int:
+    def _find_end(self, c: _Candidate, pos: int, stop: int) -> int:
         """The rep ends where the thigh, back up, arrives at the level it set off from,
-        turns down again (at the turn), stops near that level, or rests anywhere."""
+        turns down again (at the turn), stops near that level, or rests anywhere (looking
+        up to sample ``stop``)."""
         assert c.lowest is not None  # set on coming home
         cfg = self.config
         h = self.history
         lag = self._n(0.1)
-        incl = h.window("incl", pos, h.end)
-        speed = h.change("incl", pos, h.end, lag) * (self.rate_hz / lag)
+        incl = h.window("incl", pos, stop)
+        speed = h.change("incl", pos, stop, lag) * (self.rate_hz / lag)
         lowest_deg = float(h.at("incl", c.lowest))
         lowest = np.minimum.accumulate(np.minimum(incl, lowest_deg))
         excursion = c.bottom_deg - c.top_deg
@@ -264,7 +273,7 @@ class RepDetector:
         if not len(done):
             if len(incl) and lowest[-1] < lowest_deg:
                 c.lowest = pos + int(np.argmin(incl))
-            return h.end
+            return stop
         k = int(done[0])
         if stopped[k] or arrived[k]:
             end = pos + k
@@ -386,12 +395,12 @@ class RepDetector:
         behind_after = level - float(after.min(initial=level))
         behind = max(behind_before, behind_after)
         quick = swing_s < cfg.stride_s
-        strike = self._impact(start, confirmed) > cfg.strike_m_s2
 
         def past(degrees: float, fraction: float, doubt: float) -> float:  # behind by more
             return max(degrees, fraction * depth_along) + doubt
 
         doubt = self.tilt_doubt_deg  # a heel strike is evidence enough without it
+        # The heel strike last: it is looked for only when the rest would not decide.
         merit = (
             behind > past(cfg.extension_deg, cfg.extension_fraction, doubt)
             or (
@@ -401,9 +410,9 @@ class RepDetector:
             )
             or (
                 quick
-                and strike
                 and depth_along < cfg.stride_deg
                 and behind > past(cfg.strike_deg, cfg.strike_fraction, 0.0)
+                and self._impact(start, confirmed) > cfg.strike_m_s2
             )
         )
         # Strides in their own right just before, and a swing without a pause: walking goes
@@ -411,14 +420,17 @@ class RepDetector:
         # is off with posture) is no stride of a walk: walks are told by forward swings.
         recent = [end for end in self._strides if start - end <= self._n(cfg.walking_s)]
         walking = len(recent) >= 2 and start - self._last_end <= self._n(cfg.walking_gap_s)
-        forward = self.forward() if self._reps else None  # its sign comes from counted reps
-        backwards = forward is not None and float(self._excursion(start, c) @ forward) < 0
-        if merit and not backwards:
+        if merit and not self._backwards(start, c):
             self._strides = [*recent, c.end]
         self._last_end = c.end
         if merit:
             return f"the thigh swung {behind:.0f}° behind where it set off (a walking stride)"
         return "a swing in the middle of walking" if walking else None
+
+    def _backwards(self, start: int, c: _Candidate) -> bool:
+        """Whether the swing went against flexion (known once a rep was counted)."""
+        forward = self.forward() if self._reps else None  # its sign comes from counted reps
+        return forward is not None and float(self._excursion(start, c) @ forward) < 0
 
     def _impact(self, start: int, confirmed: int) -> float:
         """Largest |a| over the swing and just after, above its usual level (m/s²)."""

@@ -57,6 +57,7 @@ class UniformResampler:
         self._tail_t = np.empty(0)  # input samples still needed by future grid points
         self._tail_v: np.ndarray | None = None
         self._group_of = np.empty(0, int)  # each channel's group, set at the first push
+        self._group_root = np.empty(0)  # the square root of the size of each channel's group
         self._recent = np.empty(0)  # intervals before the tail's
         self._restart_pending = False  # points were skipped since the last one made
 
@@ -73,6 +74,7 @@ class UniformResampler:
             self._t0 = float(t_s[0])
             self._tail_v = np.empty((0, width))
             self._group_of = _group_index(self.groups, width)
+            self._group_root = np.sqrt(self._group_sum(np.ones(width)))
         if len(t_s) == 0 or self._t0 is None:
             return _empty(width)
         assert self._tail_v is not None  # set with _t0
@@ -103,8 +105,9 @@ class UniformResampler:
         i = np.clip(np.searchsorted(xp, t_grid, side="right") - 1, 0, len(xp) - 2)
         s = ((t_grid - xp[i]) / dx[i])[:, None]
         # Exact at both ends: a grid time on the newest sample may fall in its interval
-        # (s = 1) in one push and start the next interval (s = 0) in another.
-        out = (1.0 - s) * fp[i] + s * fp[i + 1]
+        # (s = 1) in one push and start the next interval (s = 0) in another. (``take``:
+        # the rows fp[i], several times faster than indexing with an array.)
+        out = (1.0 - s) * fp.take(i, axis=0) + s * fp.take(i + 1, axis=0)
         doubt = np.zeros(out.shape)
         # A grid point on a hole's first sample is that sample, as it is when the push
         # ends there and the hole is not known yet; the points after it are bridged.
@@ -145,10 +148,12 @@ class UniformResampler:
         n_near = (hi0 - lo0) + (hi1 - lo1)
         # The slow course through the hole: a quadratic fitted to both sides together
         # (a swing's hump, over which a shake averages out); the edge values relax onto
-        # it. How far the samples stray from it is the doubt about the guess.
-        course, (residual, total) = _quadratic(
-            np.concatenate([xp[before], xp[after]]) - x0, np.vstack([fp[before], fp[after]])
-        )
+        # it. How far the samples stray from it is the doubt about the guess. Whether the
+        # hole is predictable needs a quadratic on each side too (see below).
+        both = (np.concatenate([xp[before], xp[after]]) - x0, np.vstack([fp[before], fp[after]]))
+        sided = min(hi0 - lo0, hi1 - lo1) >= self.FIT and x1 - x0 <= self.cubic_max_s
+        sides = [(xp[before] - x0, fp[before]), (xp[after] - x1, fp[after])] if sided else []
+        (course, (residual, total)), *fits = _quadratics([both, *sides])
 
         def trend(at):
             return course[0] + at[:, None] * course[1] + (at**2)[:, None] * course[2]
@@ -164,12 +169,11 @@ class UniformResampler:
         # turning the sensor frame changes no decision.
         spread = self._group_sum(total / n_near) ** 0.5  # the variance's norm
         stray = self._group_sum(residual / n_near) ** 0.5
-        if min(hi0 - lo0, hi1 - lo1) >= self.FIT and x1 - x0 <= self.cubic_max_s:
+        if sided:
             # Predictable across the hole? Quadratics fitted on each side must agree
             # in the middle of it, relative to how much the signal varies there.
             middle = 0.5 * (x0 + x1)
-            left, left_fit = _quadratic(xp[before] - x0, fp[before])
-            right, right_fit = _quadratic(xp[after] - x1, fp[after])
+            (left, left_fit), (right, right_fit) = fits
             from_left = left[0] + left[1] * (middle - x0) + left[2] * (middle - x0) ** 2
             from_right = right[0] + right[1] * (middle - x1) + right[2] * (middle - x1) ** 2
             mismatch = self._group_sum((from_left - from_right) ** 2) ** 0.5
@@ -189,8 +193,7 @@ class UniformResampler:
             )
             values = np.where(smooth, cubic, relaxed)
         # Each channel carries its vector's doubt shared out, so the vector's norm is it.
-        share = stray / np.sqrt(self._group_sum(np.ones_like(stray)))
-        return values, np.where(smooth, 0.0, share)
+        return values, np.where(smooth, 0.0, stray / self._group_root)
 
     def _group_sum(self, values: np.ndarray) -> np.ndarray:
         """The sum over each group of channels, spread back to the group's channels."""
@@ -270,21 +273,33 @@ class UniformResampler:
         return n, restart
 
 
-def _quadratic(x: np.ndarray, y: np.ndarray):
-    """Least-squares c0 + c1 x + c2 x² per column of ``y``.
+def _quadratics(pairs: list[tuple[np.ndarray, np.ndarray]]):
+    """Least-squares c0 + c1 x + c2 x² per column of ``y``, for each pair ``(x, y)``.
 
-    Returns the coefficients (rows c0, c1, c2) and, per column, the residual and the
-    total sums of squares (about the mean) from which the fit's R² follows.
+    Returns per pair the coefficients (rows c0, c1, c2) and, per column, the residual
+    and the total sums of squares (about the mean) from which the fit's R² follows. The
+    3 x 3 normal equations of all pairs are solved in one call (a bridge fits up to three):
+    LAPACK solves each as it would alone.
     """
+    designs = [_powers(x) for x, _ in pairs]
+    normal = np.stack([d.T @ d for d in designs])
+    moments = np.stack([d.T @ y for d, (_, y) in zip(designs, pairs, strict=True)])
+    out = []
+    for d, (_, y), coef in zip(designs, pairs, np.linalg.solve(normal, moments), strict=True):
+        # np.sum and np.mean's own reductions, without their wrappers.
+        residual = np.add.reduce((y - d @ coef) ** 2, axis=0)
+        total = np.add.reduce((y - np.add.reduce(y, axis=0) / len(y)) ** 2, axis=0)
+        out.append((coef, (residual, total)))
+    return out
+
+
+def _powers(x: np.ndarray) -> np.ndarray:
+    """The columns 1, x, x²."""
     design = np.empty((len(x), 3))
     design[:, 0] = 1.0
     design[:, 1] = x
     design[:, 2] = x**2
-    coef = np.linalg.solve(design.T @ design, design.T @ y)  # normal equations: 3 x 3
-    # np.sum and np.mean's own reductions, without their wrappers (a bridge fits three).
-    residual = np.add.reduce((y - design @ coef) ** 2, axis=0)
-    total = np.add.reduce((y - np.add.reduce(y, axis=0) / len(y)) ** 2, axis=0)
-    return coef, (residual, total)
+    return design
 
 
 def _group_index(groups, width: int) -> np.ndarray:

@@ -34,6 +34,8 @@ FIT_HALF_S = 3.0  # data either side of a shift's midpoint used to fit it
 AFTER_DOWN_S = 1.0  # data after the midpoint of the shift off the leg used to fit it
 MEASURE_HZ = 10.0  # the sway's lowpass, as the reference pipeline filters
 JOIN_S = 2.5  # stretches leaning on the leg less than this apart are one stance
+LIFT_OFF_WITHIN_S = (-0.2, 2.5)  # lift-off this close to the middle of the shift onto the leg
+TOUCHDOWN_WITHIN_S = (-2.5, 0.2)  # touch-down this close to the middle of the shift off it
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,12 @@ def fit_ramp(
 
 
 def stance_edges(
-    t: np.ndarray, tilt: np.ndarray, incl: np.ndarray, rate: float
+    t: np.ndarray,
+    tilt: np.ndarray,
+    incl: np.ndarray,
+    rate: float,
+    *,
+    min_s: float | None = None,
 ) -> StanceEdges | None:
     """The single-leg stance in a trace: its lift-off and touch-down (see the module doc).
 
@@ -172,10 +179,14 @@ def stance_edges(
     tilt : (n, 2) the thigh's tilt from two-legged standing, deg
     incl : (n,) its inclination, deg
     rate : float, Hz
+    min_s : float, optional
+        The shortest stance wanted: one that cannot last this long, wherever the fits
+        put its edges, is not fitted.
 
     Returns
     -------
-    StanceEdges, or None when no stretch of at least half a second leans on one leg.
+    StanceEdges, or None when no stretch of at least half a second leans on one leg (or
+    the stance cannot last ``min_s``).
     """
     if len(t) < round(2 * rate):
         return None
@@ -196,43 +207,39 @@ def stance_edges(
     core = slice(i0 + (i1 - i0) // 4, i1 - (i1 - i0) // 4 + 1)
     sway = max(float(np.std(x[core] - xs[core])), float(np.std(x[core])), 0.1)
     mid = (i0 + i1) // 2
+    up, down = _shifts(x, x1=lowpass(x, 1.0, rate), sway=sway, size=size, mid=mid, rate=rate)
+    # Each fit moves its edge at most so far from the shift (the clips below): the fits
+    # take most of the time here, and a stance too short wherever they put it needs none.
+    earliest = t[i0] if up is None else t[up] + LIFT_OFF_WITHIN_S[0]
+    latest = t[-1] if down is None else t[down] + TOUCHDOWN_WITHIN_S[1]
+    if min_s is not None and latest - earliest < min_s:
+        return None
     half = round(FIT_HALF_S * rate)
-
-    # The shifts are the crossings of half the lean next to two-legged standing: quiet,
-    # and nearer standing than the stance. Sway can dip below half the lean during the
-    # stance, but it does not turn quiet there.
-    x1 = lowpass(x, 1.0, rate)
-    standing = (_moving_std(x, round(rate)) < max(0.25, 0.35 * sway)) & (x1 < 0.5 * size)
-    before = np.flatnonzero(standing[:mid])
     lift_off = None
-    if len(before):  # two-legged standing before: a lift-off
-        up = before[-1] + int(np.argmax(x1[before[-1] : mid + 1] >= 0.5 * size))
+    if up is not None:
         w = slice(max(0, up - half), min(len(t), up + half))
         near = _local_sway(x, xs, up + round(0.5 * rate), up + round(2.5 * rate), sway)
         start, width = fit_ramp(t[w], x[w], rising=True, size=size, sway=near, guess_s=t[up])
-        lift_off = float(np.clip(start + width, t[up] - 0.2, t[up] + 2.5))
-
-    after = np.flatnonzero(standing[mid:])
-    touchdown = down = None
-    if len(after):
-        back = mid + int(after[0])
-        above = np.flatnonzero(x1[mid : back + 1] >= 0.5 * size)
-        down = mid + (int(above[-1]) + 1 if len(above) else 0)
+        lo, hi = LIFT_OFF_WITHIN_S
+        lift_off = float(np.clip(start + width, t[up] + lo, t[up] + hi))
+    touchdown = None
+    if down is not None:
         # Little after the shift: the tilt estimate settles slowly after a quick one.
         w = slice(max(0, down - half), min(len(t), down + round(AFTER_DOWN_S * rate)))
         # Sway grows as balance is being lost: weigh the last seconds by their own.
         near = _local_sway(x, xs, down - round(2.5 * rate), down - round(0.5 * rate), sway)
         start, _ = fit_ramp(t[w], x[w], rising=False, size=size, sway=near, guess_s=t[down])
-        touchdown = float(np.clip(start, t[down] - 2.5, t[down] + 0.2))
+        lo, hi = TOUCHDOWN_WITHIN_S
+        touchdown = float(np.clip(start, t[down] + lo, t[down] + hi))
         # Sway as large as the lean dips to standing's side during the stance; the shift
-        # off starts after the last sway peak, not at a dip before it.
-        lo = max(1, down - round(2.5 * rate))
-        seg = x[lo - 1 : down + 2]
+        # off starts after the last sway peak (at the latest ``down``), not at a dip before it.
+        first = max(1, down - round(2.5 * rate))
+        seg = x[first - 1 : down + 2]
         peaks = np.flatnonzero(
             (seg[1:-1] >= seg[:-2]) & (seg[1:-1] >= seg[2:]) & (seg[1:-1] >= 0.5 * size)
         )
         if len(peaks):
-            touchdown = max(touchdown, float(t[lo + int(peaks[-1])]))
+            touchdown = max(touchdown, float(t[first + int(peaks[-1])]))
     return StanceEdges(
         lift_off_s=lift_off,
         touchdown_s=touchdown,
@@ -243,6 +250,28 @@ def stance_edges(
         last=int(i1) - 1,
         down=down,
     )
+
+
+def _shifts(x, x1, *, sway, size, mid, rate) -> tuple[int | None, int | None]:
+    """The middles of the shifts onto the leg and off it (None where the trace holds no
+    two-legged standing before or after the stance's middle ``mid``).
+
+    The shifts are the crossings of half the lean next to two-legged standing: quiet,
+    and nearer standing than the stance. Sway can dip below half the lean during the
+    stance, but it does not turn quiet there.
+    """
+    standing = (_moving_std(x, round(rate)) < max(0.25, 0.35 * sway)) & (x1 < 0.5 * size)
+    before = np.flatnonzero(standing[:mid])
+    up = None
+    if len(before):
+        up = before[-1] + int(np.argmax(x1[before[-1] : mid + 1] >= 0.5 * size))
+    after = np.flatnonzero(standing[mid:])
+    down = None
+    if len(after):
+        back = mid + int(after[0])
+        above = np.flatnonzero(x1[mid : back + 1] >= 0.5 * size)
+        down = mid + (int(above[-1]) + 1 if len(above) else 0)
+    return up, down
 
 
 def sway_path(tilt: np.ndarray, rate: float) -> np.ndarray:
