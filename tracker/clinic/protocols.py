@@ -146,10 +146,7 @@ def load_protocol_text(text: str, origin: str, default_name: str = "protocol") -
 def load_protocol_file(path: str | Path) -> Protocol:
     """Read and validate one protocol file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProtocolError(f"cannot read the protocol: {exc}", path=str(path)) from None
+    text = datafiles.read_text(path, ProtocolError, "cannot read the protocol")
     return load_protocol_text(text, str(path), default_name=path.stem)
 
 
@@ -166,7 +163,6 @@ def user_dir() -> Path:
 def load_protocols(extra_dirs=None) -> dict[str, Protocol]:
     """All protocols by name: the shipped ones, replaced by same-named ones in ``extra_dirs``
     (default: the clinic's folder, ``user_dir()``)."""
-
     return datafiles.load_named(
         "protocols", extra_dirs, lambda path, _user: load_protocol_file(path), ProtocolError
     )

@@ -43,6 +43,15 @@ def parse_toml(text: str, origin: str, error: type[InputError] = InputError) -> 
         raise error("not valid TOML: nested too deeply", path=origin) from None
 
 
+def read_text(path: Path, error: type[InputError], cannot: str) -> str:
+    """The text of the data file at ``path``; ``error`` (``cannot: why``) when it cannot
+    be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{cannot}: {exc}", path=str(path)) from None
+
+
 def number_problem(
     value, *, lo: float = -math.inf, hi: float = math.inf, whole=False, allow_lo=True
 ) -> str | None:

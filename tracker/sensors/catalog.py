@@ -24,10 +24,7 @@ def load_profile_text(toml_text: str, origin: str, *, user: bool = False) -> Fir
 def load_profile_file(path: str | Path, *, user: bool = False) -> FirmwareProfile:
     """Read and validate one profile file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"cannot read: {exc}", path=str(path)) from None
+    text = datafiles.read_text(path, ProfileError, "cannot read")
     return load_profile_text(text, str(path), user=user)
 
 
@@ -48,7 +45,6 @@ def load_profiles(extra_dirs: Iterable[str | Path] | None = None) -> dict[str, F
     edited copy); two files with one name in the same folder are an error.
     ``extra_dirs`` defaults to the user's profile folder (see ``user_dir``).
     """
-
     return datafiles.load_named(
         "firmware_profiles",
         extra_dirs,

@@ -146,10 +146,7 @@ def load_program_text(text: str, origin: str, default_name: str = "program") -> 
 def load_program_file(path: str | Path) -> Program:
     """Read and validate one program file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the program: {exc}", path=str(path)) from None
+    text = datafiles.read_text(path, InputError, "cannot read the program")
     return load_program_text(text, str(path), default_name=path.stem)
 
 
@@ -168,7 +165,6 @@ def load_programs(extra_dirs=None) -> dict[str, Program]:
 
     ``extra_dirs`` defaults to the user's program folder (``user_dir()``).
     """
-
     return datafiles.load_named(
         "programs", extra_dirs, lambda path, _user: load_program_file(path), InputError
     )
