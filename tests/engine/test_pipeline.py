@@ -176,6 +176,17 @@ def test_a_rise_that_pauses_short_of_standing_is_timed_the_same_in_any_pushes():
         assert run(block, sizes, exercise="sit_to_stand") == whole, sizes
 
 
+def test_a_rise_after_sitting_longer_than_the_history_is_timed_from_the_seat_it_left():
+    """Seated 400 s (the history holds 300), the lowest level in the first seconds and the
+    thigh 4° up from it since: the rise starts where it left the seat, in any pushes."""
+    block = _thigh_block([0, 5, 6, 405, 406.5, 412], [90, 90, 86, 86, 0, 0])
+    whole = run(block, exercise="sit_to_stand")
+    rises = whole["sit_to_stand"]["rises"]
+    assert len(rises) == 1 and rises[0]["start_s"] == pytest.approx(405.0, abs=0.2)
+    for sizes in ([4096], [333, 1000]):
+        assert run(block, sizes, exercise="sit_to_stand") == whole, sizes
+
+
 @settings(max_examples=12, deadline=None)
 @given(
     data=st.data(),

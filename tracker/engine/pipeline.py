@@ -71,7 +71,8 @@ class PipelineConfig:
             raise ValueError(f"exercise must be one of {', '.join(EXERCISES)}")
         # A push of the longest piece must leave every measurement's span in the history,
         # or how the stream was cut would decide the result.
-        reach_s = max(self.reps.reach_s, self.balance.reach_s) + Pipeline.MAX_PIECE / self.rate_hz
+        reach_s = max(self.reps.reach_s, self.balance.reach_s, self.rises.reach_s)
+        reach_s += Pipeline.MAX_PIECE / self.rate_hz
         if reach_s > self.history_s:
             raise ValueError(f"history_s must be at least {reach_s:.0f} s for these limits")
 

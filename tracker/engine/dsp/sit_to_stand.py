@@ -34,6 +34,14 @@ class RiseConfig:
     timed_stands: int = 5  # the five-times test
     window_s: float = 30.0  # the 30-second chair stand: stands completed this long after
     # the first rise began
+    seat_lookback_s: float = 30.0  # a rise's start is looked for this far before it passed
+    # `rise_deg` (seated longer, the seat is the lowest level within this)
+    max_rise_s: float = 10.0  # still climbing this long after that: standing is the top so far
+
+    @property
+    def reach_s(self) -> float:
+        """How far before its newest sample a stand's measurement can look."""
+        return self.seat_lookback_s + self.max_rise_s
 
 
 class RiseDetector:
@@ -113,6 +121,7 @@ class RiseDetector:
         top_deg = self._top[1]
         highest = np.maximum.accumulate(np.maximum(incl[i:], top_deg))
         known = (incl[i:] <= highest - cfg.turn_deg) | (slow_runs[i:] >= self._n(cfg.stop_hold_s))
+        known |= pos + np.arange(i, len(incl)) - self._rise >= self._n(cfg.max_rise_s)
         hits = np.flatnonzero(known)
         stop = i + (int(hits[0]) if len(hits) else len(incl) - i)
         if stop > i:
@@ -142,19 +151,23 @@ class RiseDetector:
         assert self._seat is not None and self._top is not None and self._rise is not None
         cfg = self.config
         h = self.history
-        seat_at, seat_deg = self._seat
+        # Looked for over a fixed span before the rise, so how the stream was cut (and
+        # so how far the history reaches) never decides where a rise began.
+        first = max(self._seat[0], self._rise - self._n(cfg.seat_lookback_s))
         top_at, top_deg = self._top
-        climb = h.window("incl", seat_at, top_at + 1)
+        climb = h.window("incl", first, top_at + 1)
+        before = climb[: self._rise - first + 1]
+        seat_deg = float(before.min())  # the seat's level unless that is older than the span
         # A rise leaves the seat slowly but speeds up at once: it starts at the last
         # still moment near the seat (or, with none, the last moment near it).
         lag = self._n(0.1)
-        near = climb[: self._rise - seat_at + 1] <= seat_deg + cfg.seat_margin_deg
-        speed = h.change("incl", seat_at, self._rise + 1, lag) * (self.rate_hz / lag)
+        near = before <= seat_deg + cfg.seat_margin_deg
+        speed = h.change("incl", first, self._rise + 1, lag) * (self.rate_hz / lag)
         still = np.flatnonzero(near & (speed < cfg.still_rate_deg_s))
         left = still if len(still) else np.flatnonzero(near)
-        start = seat_at + (int(left[-1]) if len(left) else 0)
+        start = first + int(left[-1])
         arrived = np.flatnonzero(climb >= top_deg - cfg.arrive_deg)
-        end = seat_at + int(arrived[0])
+        end = first + int(arrived[0])
         return Stand(
             index=len(self.stands) + 1,
             start_s=float(h.at("t", start)),
