@@ -7,9 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from tracker.clinic.scoring import halfway_up_times, score_trace
+from tracker.clinic.scoring import EXERCISE, halfway_up_times, score_trace
 from tracker.clinic.timing import time_single_leg, time_two_feet
 from tracker.clinic.trace import trace_of_block
+from tracker.core.types import ImuBlock
 from tracker.sim import simulate
 
 
@@ -158,3 +159,30 @@ def test_hold_times_up_to_large_sway_and_the_home_bout_agrees(sway_rms_deg, shak
         (true_bout,) = s.truth.balance
         assert bout.sway_rms_deg == pytest.approx(true_bout["sway_rms_deg"], rel=0.2)
     assert np.abs(errors).max() <= 0.3, np.round(errors, 2)
+
+
+@pytest.mark.parametrize(
+    "name, suite",
+    [
+        ("five-times-sit-to-stand", "five_times_suite"),
+        ("chair-stand-30s", "chair_suite"),
+        ("single-leg-stance", "stance_suite"),
+    ],
+)
+def test_a_trial_whose_samples_stop_and_resume_within_it_is_not_measured(name, suite, request):
+    """Packets lost for 3 s (longer than the grid bridges) in the middle of the trial: what
+    happened then is not known, so no time or count is given, and the reason is."""
+    protocol = request.getfixturevalue("protocols")[name]
+    session, _ = request.getfixturevalue(suite)[0]
+    whole = trace_of_block(session.block, EXERCISE[protocol.test])
+    measured = score_trace(protocol, protocol.conditions[0], whole)
+    assert measured.value is not None and measured.complete
+    middle = 0.5 * (measured.start_s + measured.end_s)
+    t = np.where(session.block.t_s >= middle, session.block.t_s + 3.0, session.block.t_s)
+    block = ImuBlock(t, session.block.acc, session.block.gyr)
+    result = score_trace(
+        protocol, protocol.conditions[0], trace_of_block(block, EXERCISE[protocol.test])
+    )
+    assert result.value is None and not result.complete and result.passed is None
+    assert result.ended_by == "data_missing"
+    assert any("s of data missing during the trial" in note for note in result.notes)

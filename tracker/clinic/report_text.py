@@ -16,6 +16,7 @@ ENDED_BY = {
     "window": "the 30 s were over",
     "recording ended": "the recording stopped",
     "no rise": "no rise was seen",
+    "data_missing": "data went missing during it",
 }
 
 

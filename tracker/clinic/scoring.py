@@ -6,7 +6,7 @@ they give the same numbers. Definitions are in docs/clinic.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -19,7 +19,7 @@ EXERCISE = {
     "five_times_sts": "sit_to_stand",
     "chair_stand_30s": "sit_to_stand",
 }
-DEFINITIONS_VERSION = 2  # bump with any change to a definition below or in timing
+DEFINITIONS_VERSION = 3  # bump with any change to a definition below or in timing
 
 
 @dataclass(frozen=True)
@@ -113,10 +113,31 @@ def score_trace(
     base = {"protocol": protocol.name, "condition": condition.name, "test": protocol.test}
     base["measure"] = protocol.measure
     if protocol.test == "stance":
-        return _stance(protocol, condition, trace, cue_s, clinician_end_s, base)
-    if protocol.test == "five_times_sts":
-        return _five_times(protocol, trace, cue_s, base)
-    return _chair_stand(protocol, trace, cue_s, clinician_end_s, base)
+        result = _stance(protocol, condition, trace, cue_s, clinician_end_s, base)
+    elif protocol.test == "five_times_sts":
+        result = _five_times(protocol, trace, cue_s, base)
+    else:
+        result = _chair_stand(protocol, trace, cue_s, clinician_end_s, base)
+    return _unless_data_missing(result, trace)
+
+
+def _unless_data_missing(result: TrialResult, trace: Trace) -> TrialResult:
+    """A trial whose samples stop and resume within it is not measured: what happened
+    in between is not known (packets lost for longer than the grid bridges)."""
+    if result.start_s is None or result.end_s is None:
+        return result
+    missing = trace.missing_s(result.start_s, result.end_s)
+    if not missing:
+        return result
+    note = f"{missing:.1f} s of data missing during the trial: not measured"
+    return replace(
+        result,
+        value=None,
+        complete=False,
+        ended_by="data_missing",
+        passed=None,
+        notes=(*result.notes, note),
+    )
 
 
 def _stance(protocol, condition, trace, cue_s, clinician_end_s, base) -> TrialResult:

@@ -31,6 +31,15 @@ class Trace:
         """Time of the last sample (None when empty)."""
         return float(self.t_s[-1]) if len(self.t_s) else None
 
+    def missing_s(self, first_s: float, last_s: float) -> float:
+        """Seconds without samples (silences the grid does not bridge) between two times."""
+        t = self.t_s
+        if len(t) < 2:
+            return 0.0
+        step = np.diff(t)
+        over = (step > 1.5 / self.rate_hz) & (t[1:] > first_s) & (t[:-1] < last_s)
+        return float(np.sum(step[over] - 1.0 / self.rate_hz))
+
     def valid(self) -> np.ndarray:
         """Samples measured against a reference (finite inclination)."""
         return np.isfinite(self.inclination_deg)

@@ -157,7 +157,7 @@ class Pipeline:
         self._tilt = TiltEstimator(dt_s, config.orientation)
         self.history = Lookback(
             round(config.history_s * config.rate_hz),
-            {"t": 1, "up": 3, "rate": 3, "acc_norm": 1, "incl": 1, "guessed": 1},
+            {"t": 1, "up": 3, "rate": 3, "acc_norm": 1, "incl": 1, "guessed": 1, "silence": 1},
         )
         self._quiet_runs = RunLength()
         self._retroactive = True  # the first reference applies to the whole recording
@@ -191,7 +191,8 @@ class Pipeline:
         for piece_t, *_ in grids:
             part = slice(at, at + len(piece_t))
             tilted = (tilt.up[part], tilt.rate[part])
-            updates.append(self._pass(t[part], values[part], doubt[part], *tilted, gaps))
+            piece = (t[part], values[part], restart[part], doubt[part])
+            updates.append(self._pass(*piece, *tilted, gaps))
             at, gaps = part.stop, 0  # the block's gaps told once
         update = updates[0] if len(updates) == 1 else Update.merge(updates)
         return self._with_ahead(update)  # once, after the last piece
@@ -201,7 +202,7 @@ class Pipeline:
             block.t_s, np.hstack([block.acc, block.gyr]) if len(block) else np.empty((0, 6))
         )
 
-    def _pass(self, t, values, doubt, up, rate, gaps: int) -> Update:
+    def _pass(self, t, values, restart, doubt, up, rate, gaps: int) -> Update:
         """Take in one piece of the uniform stream and run the detectors over it."""
         first = self.history.end
         self.history.append(
@@ -211,6 +212,7 @@ class Pipeline:
             acc_norm=norm(values[:, :3]),
             incl=np.full(len(t), np.nan),
             guessed=row_max(doubt != 0),  # bridged across lost packets, not measured
+            silence=restart,  # the first sample after a silence: what was open ends there
         )
         if self.up_axis is None:
             self._try_calibrate(first, norm(rate) * DEG < self.config.quiet_deg_s)
@@ -279,6 +281,22 @@ class Pipeline:
         self._start_detectors(start=since)
         if since < first:
             h.write("incl", since, angle_deg(h.window("up", since, first), self.up_axis))
+
+    def _rises_unmeasured(self) -> list[str]:
+        """The sit-to-stand times that data missing in the middle left unmeasured."""
+        assert self.rises is not None
+        rises = self.rises
+        n = rises.config.timed_stands
+        timed = rises.silent_within(n) if len(rises.stands) >= n else 0.0
+        window = rises.silent_within(None)
+        return [
+            f"the {what} is not measured: {missing:.1f} s of data missing during it"
+            for what, missing in [
+                ("five-times time", timed),
+                (f"count of stands within {rises.config.window_s:g} s", window),
+            ]
+            if missing
+        ]
 
     def _offset(self) -> tuple[float, float]:
         """What an accelerometer reading off at rest does to tilts: how far they may be
@@ -406,6 +424,8 @@ class Pipeline:
         if self.up_axis is None and self._retroactive:
             need = self.config.calibration_search_s
             out.insert(0, f"no standing reference: under {need:g} s of data, nothing measured")
+        if self.rises is not None:
+            out += self._rises_unmeasured()
         if self.rises is not None and len(self.rises.stands) < self.rises.config.timed_stands:
             n, need = len(self.rises.stands), self.rises.config.timed_stands
             out.append(

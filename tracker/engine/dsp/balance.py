@@ -92,6 +92,7 @@ class BoutDetector:
         self._quiet_runs = RunLength()
         self._open: int | None = None  # the open bout's first loud sample
         self._closed_at = -1  # the last bout's last sample: the next opens after it
+        self._silences: list[int] = []  # first samples after silences: nothing reaches back over
         self.live: BalanceLive | None = None
 
     def _n(self, seconds: float) -> int:
@@ -109,7 +110,10 @@ class BoutDetector:
         lean = norm(self._lean(tilt))
         held = norm(self._held_lean(tilt))
         # Judged on the smoothed tilt: large sway on a lean briefly passes 10° and more.
-        upright = lean < self.config.upright_deg
+        # A silence ends a bout just before it, as a step off the leg would.
+        silence = h.window("silence", first, h.end) != 0
+        upright = (lean < self.config.upright_deg) & ~silence
+        self._silences += (first + np.flatnonzero(silence)).tolist()
         bouts = self._advance(first, level, lean, held, upright)
         self._update_live()
         return bouts
@@ -205,7 +209,8 @@ class BoutDetector:
         if np.ptp(steady) > cfg.max_bout_range_deg + SHIFT_LEAN_DEG:
             return None
         pad = self._n(cfg.measure_pad_s)
-        lo, hi = max(h.start, opened - pad, previous_end + 1), min(h.end, end + 1)
+        after_silence = max((k for k in self._silences if k <= opened), default=0)
+        lo, hi = max(h.start, opened - pad, previous_end + 1, after_silence), min(h.end, end + 1)
         up = h.window("up", lo, hi)
         if len(up) < 16:
             return None

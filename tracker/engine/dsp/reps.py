@@ -153,11 +153,14 @@ class RepDetector:
         self.state.notes = []
         h = self.history
         pos = max(self._next, h.start)
+        silences = (pos + np.flatnonzero(h.window("silence", pos, h.end))).tolist()
         while pos < h.end:
+            if silences and pos == silences[0]:
+                self._after_silence(silences.pop(0))
             # A few seconds at a time, as if the stream came so (the detector decides the
             # same however it was cut): each step costs what it looks at, and a rep's next
-            # turn is seldom further.
-            stop = min(h.end, pos + self.STEP)
+            # turn is seldom further. A silence ends a step: nothing is followed across it.
+            stop = min(h.end, pos + self.STEP, *silences[:1])
             c = self._candidate
             if c is None:
                 pos = self._look_for_descent(pos, stop)
@@ -175,6 +178,17 @@ class RepDetector:
             closed = self._sets.close_if_idle(float(h.at("t", h.end - 1)), busy_s)
         self.state.phase = self._phase()
         return reps, closed
+
+    def _after_silence(self, first: int) -> None:
+        """Samples went missing before ``first``: a rep in progress cannot be measured
+        across them, and the next one sets off from what follows."""
+        c = self._candidate
+        if c is not None:
+            missing_s = float(self.history.at("t", first) - self.history.at("t", first - 1))
+            self.state.notes.append(f"not a rep: {missing_s:.1f} s of data missing in it")
+        self._candidate = None
+        self._after = first
+        self._slow_run = 0
 
     # -- the rep's course ---------------------------------------------------
 

@@ -59,6 +59,7 @@ class RiseDetector:
         self._top: tuple[int, float] | None = None  # highest since then
         self._slow = RunLength()
         self.stands: list[Stand] = []
+        self.silences_s: list[tuple[float, float]] = []  # (last sample before, first after)
         self.phase = "seated"
 
     def _n(self, seconds: float) -> int:
@@ -72,19 +73,31 @@ class RiseDetector:
         incl = h.window("incl", pos, h.end)
         speed = h.change("incl", pos, h.end, lag) * (self.rate_hz / lag)
         slow_runs = self._slow(speed < self.config.stop_rate_deg_s)
+        silences = np.flatnonzero(h.window("silence", pos, h.end)).tolist()
         i = 0
         while i < len(incl):
+            if silences and i >= silences[0]:
+                self._after_silence(pos + silences.pop(0))
+            part = incl[: silences[0]] if silences else incl  # nothing followed across one
             if self._rise is None:
-                i = self._while_seated(pos, incl, i)
+                i = self._while_seated(pos, part, i)
             elif self.phase == "rising":
-                i, stand = self._while_rising(pos, incl, slow_runs, i)
+                i, stand = self._while_rising(pos, part, slow_runs, i)
                 if stand:
                     self.stands.append(stand)
                     found.append(stand)
             else:
-                i = self._while_standing(pos, incl, i)
+                i = self._while_standing(pos, part, i)
         self._next = h.end
         return found
+
+    def _after_silence(self, first: int) -> None:
+        """Samples went missing before ``first``: a rise in progress is not timed across
+        them, and the seat is looked for again in what follows."""
+        h = self.history
+        self.silences_s.append((float(h.at("t", first - 1)), float(h.at("t", first))))
+        self._seat = self._rise = self._top = None
+        self.phase = "seated"
 
     def finish(self) -> list[Stand]:
         """A rise still climbing when the data end reached its top at the last sample."""
@@ -120,7 +133,8 @@ class RiseDetector:
         cfg = self.config
         top_deg = self._top[1]
         highest = np.maximum.accumulate(np.maximum(incl[i:], top_deg))
-        known = (incl[i:] <= highest - cfg.turn_deg) | (slow_runs[i:] >= self._n(cfg.stop_hold_s))
+        slow = slow_runs[i : len(incl)] >= self._n(cfg.stop_hold_s)
+        known = (incl[i:] <= highest - cfg.turn_deg) | slow
         known |= pos + np.arange(i, len(incl)) - self._rise >= self._n(cfg.max_rise_s)
         hits = np.flatnonzero(known)
         stop = i + (int(hits[0]) if len(hits) else len(incl) - i)
@@ -174,13 +188,24 @@ class RiseDetector:
             end_s=float(h.at("t", end)),
         )
 
+    def silent_within(self, stands: int | None) -> float:
+        """Seconds of data missing within the five-times time (the first ``stands``
+        stands), or within the chair stand's window when ``stands`` is None."""
+        if not self.stands:
+            return 0.0
+        first = self.stands[0].start_s
+        last = first + self.config.window_s if stands is None else self.stands[stands - 1].end_s
+        return sum(
+            after - before for before, after in self.silences_s if first < after and before < last
+        )
+
     def summary(self) -> dict:
         n = self.config.timed_stands
         timed = None
-        if len(self.stands) >= n:
+        if len(self.stands) >= n and not self.silent_within(n):
             timed = round(self.stands[n - 1].end_s - self.stands[0].start_s, 6)
         window = None
-        if self.stands:
+        if self.stands and not self.silent_within(None):
             close = self.stands[0].start_s + self.config.window_s
             window = sum(1 for s in self.stands if s.end_s <= close)
         return {

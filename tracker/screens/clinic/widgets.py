@@ -35,6 +35,7 @@ ENDED = {
     "window": "30 s window",
     "recording_ended": "data stopped early",
     "no rise": "no rise",
+    "data_missing": "data missing",
 }
 SWAY_NOTE = "thigh sway: degrees of tilt, no norm exists (compare with earlier visits)"
 
