@@ -230,3 +230,25 @@ def test_recorded_recalibration_is_applied_as_it_was_live(tmp_path, capsys):
 
     assert agrees(recalibrate=True)
     assert not agrees(recalibrate=False)  # the action is what makes the difference
+
+
+def test_a_simulation_that_does_not_say_its_exercise_is_taken_as_its_kind(capsys):
+    """recordings/sit-to-stand.trk was made by tracker 0.1, before recordings said what
+    they are: its kind does, so the default is the chair test, not a set of 94° reps."""
+    out = analyze_json(capsys, ROOT / "recordings" / "sit-to-stand.trk")
+    assert out["reps"] == []
+    assert out["sit_to_stand"]["stands"] == 5
+
+
+def test_a_chair_test_analysed_as_reps_gets_a_hint(tmp_path, capsys):
+    from tracker.files.interchange import write_csv
+    from tracker.sim import simulate
+
+    hint = "if it started seated (a chair test), analyze it with --exercise sit_to_stand"
+    chair, squats = tmp_path / "chair.csv", tmp_path / "squats.csv"
+    write_csv(chair, simulate("chair-stand-30s", seed=1).block)
+    write_csv(squats, simulate("squat-workout", seed=1).block)
+    out = analyze_json(capsys, chair)
+    assert len(out["reps"]) >= 8 and any(hint in w for w in out["warnings"])
+    out = analyze_json(capsys, squats)
+    assert out["reps"] and not any(hint in w for w in out["warnings"])

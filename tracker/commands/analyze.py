@@ -57,8 +57,7 @@ def analyze(
 
         recording = Recording.open(path)
     if exercise is None:
-        said = recording.meta.get("exercise") if recording else None
-        exercise = said if said in EXERCISES else "auto"
+        exercise = _said(recording.meta) if recording else "auto"
     base = PipelineConfig()
     config = replace(base, exercise=exercise, reps=replace(base.reps, min_depth_deg=min_depth_deg))
     pipeline = Pipeline(config)
@@ -72,7 +71,35 @@ def analyze(
         for block in csv_blocks(path):
             pipeline.push(block)
     pipeline.finish()
-    return pipeline.summary()
+    summary = pipeline.summary()
+    if exercise == "auto" and _like_rises(summary["reps"]):
+        summary["warnings"].append(
+            f"every rep went {RISE_LIKE_DEG:.0f}° or more from the posture the recording "
+            "started in: if it started seated (a chair test), analyze it with "
+            "--exercise sit_to_stand"
+        )
+    return summary
+
+
+RISE_LIKE_DEG = 75.0  # a thigh turning from seated to standing turns about 80-95°
+
+
+def _like_rises(reps: list[dict]) -> bool:
+    """Reps that could be rises from a chair: a recording that starts seated takes the
+    seat for standing, and each stand then reads as a rep about as deep as a thigh turns."""
+    return len(reps) >= 3 and all(r["depth_deg"] >= RISE_LIKE_DEG for r in reps)
+
+
+def _said(meta: dict) -> str:
+    """What a recording says it is: its exercise, or for a simulation made before
+    recordings said so (tracker 0.1), its kind's."""
+    said = meta.get("exercise")
+    if said is None and meta.get("simulated"):
+        from tracker.sim.sessions import KINDS
+
+        kind = KINDS.get(meta.get("kind"))
+        said = kind.exercise if kind else None
+    return said if said in EXERCISES else "auto"
 
 
 def run(args) -> int:
