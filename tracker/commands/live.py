@@ -238,6 +238,11 @@ def run(args) -> int:
             print(f"{name:12} {program.title}  ({program.file})")
         print(f"Your own programs (same name replaces a shipped one): {user_dir()}")
         return 0
+    if not args.simulate:
+        from tracker.sensors.ble.scan import radio_missing
+
+        if missing := radio_missing():
+            raise DeviceError(_without_a_sensor(str(missing)))
     app = build(args)
     app.run()
     if app.return_code:  # the screens failed (Textual printed why): not a success
@@ -250,8 +255,11 @@ def run(args) -> int:
     if over is not None and over.reason in ("no sensor", "source failed"):
         problem = app.view.problem if app.view is not None else None
         problem = problem or "the sensor was lost and not recovered"
-        if over.reason == "no sensor":
-            problem = problem.split("; `tracker scan --simulate`")[0]
-            problem += "; without a sensor: tracker live --simulate (docs/first-sensor.md)"
-        raise DeviceError(problem)
+        raise DeviceError(_without_a_sensor(problem) if over.reason == "no sensor" else problem)
     return 0
+
+
+def _without_a_sensor(problem: str) -> str:
+    """The radio's problem, with what to run instead here (not the scan's hint)."""
+    problem = problem.split("; `tracker scan --simulate`")[0]
+    return f"{problem}; without a sensor: tracker live --simulate (docs/first-sensor.md)"

@@ -122,8 +122,9 @@ def run(args) -> int:
     from tracker.sim import KINDS, simulate
 
     if args.list:
+        width = max(map(len, KINDS))
         for name, kind in KINDS.items():
-            print(f"{name:18} {kind.description}")
+            print(f"{name:{width}}  {kind.description}")
         return 0
     if args.kind is None:
         raise InputError(f"name a KIND: {', '.join(KINDS)} (tracker simulate --list)")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from bleak import BleakScanner
 from bleak.backends.device import BLEDevice
@@ -19,6 +21,7 @@ from tracker.sensors.profiles import FirmwareProfile
 
 log = logging.getLogger(__name__)
 
+SYSTEM_BUS_SOCKET = "/var/run/dbus/system_bus_socket"  # D-Bus's default, as bleak's
 RADIO_ERRORS = (BleakError, OSError)
 """What bleak raises when there is no usable Bluetooth adapter (or the stack fails)."""
 
@@ -57,6 +60,18 @@ def radio_error(exc: BaseException) -> DeviceError:
     else:
         why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return DeviceError(f"Bluetooth is not available: {why}; {hint}")
+
+
+def radio_missing() -> DeviceError | None:
+    """Bluetooth that cannot be there, known without asking: on Linux, no system D-Bus
+    socket means no BlueZ (checked before a screen opens, so none flashes up for nothing)."""
+    if sys.platform != "linux":
+        return None
+    address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", f"unix:path={SYSTEM_BUS_SOCKET}")
+    path = address.removeprefix("unix:path=").split(",")[0]
+    if path == address or Path(path).exists():  # not a socket path (abstract, tcp): ask bleak
+        return None
+    return radio_error(FileNotFoundError(path))
 
 
 def _found(device: BLEDevice, adv: AdvertisementData, profiles) -> Found:
