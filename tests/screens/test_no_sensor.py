@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from tracker.cli import build_parser, main
 from tracker.commands import live
 from tracker.core.errors import DeviceError
@@ -29,7 +31,8 @@ async def test_the_dashboard_closes_itself_when_no_sensor_can_be_opened(tmp_path
 
 def test_the_command_says_it_in_one_line(tmp_path, monkeypatch, capsys):
     """Bluetooth that fails once asked (the system bus is there, or not known to be missing)."""
-    monkeypatch.setattr("tracker.sensors.ble.scan.radio_missing", lambda: None)
+    scan_module = importlib.import_module("tracker.sensors.ble.scan")  # `scan` is also a function
+    monkeypatch.setattr(scan_module, "radio_missing", lambda: None)
     monkeypatch.setattr(live, "_ble_source", _no_radio)
 
     def run_headless(self):  # the app as `run` would leave it, without a terminal

@@ -44,7 +44,9 @@ def test_list_shows_the_kinds_without_an_output(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == list(KINDS)
     assert "five-times sit-to-stand" in lines[list(KINDS).index("sit-to-stand")]
-    columns = {line.index(kind.description) for line, kind in zip(lines, KINDS.values())}
+    columns = {
+        line.index(kind.description) for line, kind in zip(lines, KINDS.values(), strict=True)
+    }
     assert len(columns) == 1  # the descriptions line up, however long a kind's name
 
 
