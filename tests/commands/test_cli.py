@@ -1,4 +1,5 @@
-"""The command line loads only the module of the verb it runs, and every verb is still there."""
+"""The command line loads only the module of the verb it runs, every verb is still there, and
+its help says where to start."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import argparse
 import importlib
 import subprocess
 import sys
+
+import pytest
 
 from tracker import cli
 
@@ -39,3 +42,14 @@ def test_analyze_imports_neither_the_dashboard_nor_bluetooth():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['tracker.commands.analyze']"
+
+
+def test_the_top_help_says_where_to_start_and_what_exit_statuses_mean(capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "Start here: tracker live --simulate" in out
+    assert "tracker scan, then tracker live (docs/first-sensor.md)" in out
+    assert "Exit status: 0 done, 1 a failure while running, 2 bad usage or bad input." in out
+    assert '"""' not in out and "Parameters" not in out  # no developer's docstring

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tracker.cli import build_parser
+from tracker.commands import live
 from tracker.commands.analyze import analyze
 from tracker.files.history import History
 from tracker.files.recording import Recording
@@ -150,3 +152,19 @@ async def test_keys_pause_and_next_are_recorded(tmp_path, program_file):
     assert first.ended == "early" and first.set_number == 1
     commands = [e["command"] for e in Recording.open(out).events() if e["kind"] == "coach"]
     assert commands == ["toggle_pause", "toggle_pause", "next"]
+
+
+async def test_the_simulation_coaches_the_demo_program_under_its_title(tmp_path):
+    """`tracker live --simulate` (the README's first command) names the program it runs
+    as the README does, in the top line and in the history."""
+    out = tmp_path / "demo.trk"
+    argv = ["live", "--simulate", "-o", str(out), "--db", str(tmp_path / "h.sqlite")]
+    app = live.build(
+        build_parser().parse_args(argv),
+        session=sim("fast-reps", 1, duration=20.0),
+        virtual_clock=True,
+    )
+    shots = Screenshots(app)
+    await run_live(app, shots)
+    assert all("Hip rehab (short demo)" in texts(v)["top"] for v in shots.posted)
+    assert Recording.open(out).header["meta"]["program"] == "demo"

@@ -266,6 +266,8 @@ def test_cli_profiles_show_explains_one(capsys):
     assert "header 03 1c, 20 bytes, 3 sample(s) every 6 bytes" in out
     assert "±16 g: 0.00048828125 g per LSB (default)" in out
     assert "no device time: nominal rate anchored at the first arrival" in out
+    # Honest about where the profile comes from until someone runs it on the sensor.
+    assert "tried on real hardware: not yet" in out and "docs/first-sensor.md" in out
 
 
 def test_cli_profiles_show_json_and_unknown(capsys):
