@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 
@@ -128,6 +131,34 @@ def test_programs_creating_the_same_new_database_at_once_all_open_it(tmp_path):
             versions = [r[0] for r in h._conn.execute("SELECT version FROM schema_version")]
             assert versions == list(range(1, SCHEMA_VERSION + 1))
     assert failures == []
+
+
+OPEN_AT = """
+import sys, time
+from tracker.files.history import History
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # all at once
+History.open(sys.argv[1]).close()
+"""
+
+
+def test_processes_creating_the_same_new_database_at_once_all_open_it(tmp_path):
+    """The same as separate programs (two terminals are two processes): each opens it."""
+    for attempt in range(2):
+        path = tmp_path / f"fresh-{attempt}.sqlite3"
+        at = time.time() + 3.0  # time enough for four interpreters to start
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN_AT, str(path), str(at)],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        errors = [run.communicate(timeout=120)[1] for run in runs]
+        assert [run.returncode for run in runs] == [0] * 4, errors
+        with History.open(path) as h:
+            versions = [r[0] for r in h._conn.execute("SELECT version FROM schema_version")]
+            assert versions == list(range(1, SCHEMA_VERSION + 1))
 
 
 def test_patients_are_pseudonymous_and_validated(history):
