@@ -238,12 +238,12 @@ def run(args) -> int:
             print(f"{name:12} {program.title}  ({program.file})")
         print(f"Your own programs (same name replaces a shipped one): {user_dir()}")
         return 0
+    app = build(args)  # the program and the options checked first: bad input is exit 2
     if not args.simulate:
         from tracker.sensors.ble.scan import radio_missing
 
         if missing := radio_missing():
             raise DeviceError(_without_a_sensor(str(missing)))
-    app = build(args)
     app.run()
     if app.return_code:  # the screens failed (Textual printed why): not a success
         return app.return_code
