@@ -41,6 +41,7 @@ def _read_until(proc, word: str, timeout_s: float = 60.0) -> list[str]:
     raise AssertionError(f"the worker never said {word}: {proc.stderr.read()}")
 
 
+@pytest.mark.slow
 def test_killed_in_the_middle_of_a_trial(tmp_path):
     db = tmp_path / "history.sqlite3"
     proc = _start("trial", db)
@@ -62,6 +63,7 @@ def test_killed_in_the_middle_of_a_trial(tmp_path):
         assert [e["kind"] for e in recording.events()] == ["cue"]
 
 
+@pytest.mark.slow
 def test_killed_during_database_writes(tmp_path):
     db = tmp_path / "history.sqlite3"
     for run in range(3):

@@ -141,6 +141,7 @@ History.open(sys.argv[1]).close()
 """
 
 
+@pytest.mark.slow
 def test_processes_creating_the_same_new_database_at_once_all_open_it(tmp_path):
     """The same as separate programs (two terminals are two processes): each opens it."""
     for attempt in range(2):

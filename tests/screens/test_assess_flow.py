@@ -41,6 +41,7 @@ def _table_rows(app, protocol: str) -> list[tuple[str, ...]]:
     return [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
 
 
+@pytest.mark.slow
 async def test_single_leg_stance_from_a_new_patient_to_the_report(tmp_path, capsys):
     db = tmp_path / "data" / "history.sqlite3"
     folder = protocol_dir(tmp_path)
@@ -152,6 +153,7 @@ async def test_single_leg_stance_from_a_new_patient_to_the_report(tmp_path, caps
     assert f"{symmetry['symmetry_index_pct']:.1f} %" in notes
 
 
+@pytest.mark.slow
 async def test_five_times_sit_to_stand_with_a_redo(tmp_path, capsys):
     db = tmp_path / "history.sqlite3"
     with History.open(db) as h:

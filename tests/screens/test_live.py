@@ -9,6 +9,7 @@ clock, keys and all, over the whole stack.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tracker.cli import build_parser
 from tracker.commands import live
@@ -109,6 +110,7 @@ async def test_balance_countdown(tmp_path, program_file):
     assert any(v.sway_deg.shape[0] > 100 for v in shots.posted)  # the stabilogram had a trace
 
 
+@pytest.mark.slow
 async def test_lost_sensor_mid_set_is_shown_recorded_and_not_double_counted(tmp_path, program_file):
     session = sim("rehab-mini-squats", 2, **MINI)
     drop_at = 26.0  # during the third rep of the first set
@@ -129,6 +131,7 @@ async def test_lost_sensor_mid_set_is_shown_recorded_and_not_double_counted(tmp_
     assert max(starts) > drop_at + 10
 
 
+@pytest.mark.slow
 async def test_keys_pause_and_next_are_recorded(tmp_path, program_file):
     """The one run paced by the wall clock: the whole stack with a person's keys."""
     session = sim("rehab-mini-squats", 2, **MINI)

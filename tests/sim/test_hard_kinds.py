@@ -115,6 +115,7 @@ def test_squats_and_walks(sims):
         assert not [r for r in t.reps if walk["start_s"] <= r["start_s"] <= walk["end_s"]]
 
 
+@pytest.mark.slow
 def test_a_loose_walk_is_long_and_has_no_reps(sims):
     s = sims.get("loose-walk", seed=56)
     t = s.truth

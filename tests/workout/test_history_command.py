@@ -91,6 +91,7 @@ def test_limit_and_bad_options(db, capsys):
     assert status == 2 and "needs --db" in err  # never into a person's own history
 
 
+@pytest.mark.slow
 def test_a_simulated_week_is_stored_marked_and_trends(tmp_path):
     with History.open(tmp_path / "h.sqlite3") as h:
         add_simulated_week(h, days=2, seed=5)

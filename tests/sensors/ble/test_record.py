@@ -100,6 +100,7 @@ def _wait_for_samples(proc, at_least: int, timeout_s: float = 60.0) -> int:
     pytest.fail(f"no status line with {at_least} samples: {proc.stderr.read()}")
 
 
+@pytest.mark.slow
 def test_kill_9_loses_at_most_the_last_second_and_the_file_still_replays(tmp_path, capsys):
     path = tmp_path / "killed.trk"
     proc = _start(path)
