@@ -109,7 +109,7 @@ def test_the_words_a_clinic_files(full_visit, protocols, tmp_path):
         "Assessor: A. Clinician",
         "Patient notes: Right hip pain.",
         "Summary for the patient",
-        "you held the position 45 s or more (the test stops there)",
+        "you held the position ≥ 45 s (limit), where the test stops",
         "≥ 45 s (limit)",
         "a side reached the limit",
         "How the tests were done",
@@ -129,7 +129,7 @@ def test_the_words_a_clinic_files(full_visit, protocols, tmp_path):
     render_pdf(report_data(history, second, protocols), path)
     text = " ".join(" ".join(t.split()) for _, t in _pages(path))
     assert "Hold time" not in text and "Barefoot" not in text and "Stabilograms" not in text
-    assert "13.7 → 11.0 s (-2.7 s)" in text and "a real change" in text
+    assert "13.7 s → 11.0 s, a change of -2.7 s" in text and "a real change" in text
 
 
 def test_report_and_the_r_key_write_to_the_same_folder(full_visit, capsys):
@@ -140,3 +140,13 @@ def test_report_and_the_r_key_write_to_the_same_folder(full_visit, capsys):
     assert expected.parent == history.path.parent / "reports"
     assert out.strip() == f"wrote {expected} and {expected.with_suffix('.html')}"
     assert expected.read_bytes().startswith(b"%PDF")
+
+
+def test_a_trend_to_a_hold_at_the_limit_reads_as_a_bound(capped_visits, protocols, tmp_path):
+    history, (_, second) = capped_visits
+    path = tmp_path / "r.pdf"
+    render_pdf(report_data(history, second, protocols), path)
+    text = " ".join(" ".join(t.split()) for _, t in _pages(path))
+    assert "2026-02-09 ≥ 45 s (limit) ≥ +6.9 s not known" in text  # the trend table's row
+    assert "38.1 s → ≥ 45 s (limit), a change of ≥ +6.9 s; the time limit hides" in text
+    assert "45.0 s 6.9 s" not in text and "(+6.9 s)" not in text
