@@ -55,3 +55,30 @@ def history(tmp_path):
     h = History.open(tmp_path / "data" / "history.sqlite3")
     yield h
     h.close()
+
+
+@pytest.fixture
+def capped_visits(history):
+    """Two single-leg stance visits: the left leg 38.1 s, then stopped by the 45 s limit;
+    the right leg 20.0 s, then 24.0 s (the second visit's symmetry rests on the limit)."""
+    history.add_patient("P-5", age_band="70-74", sex="female")
+    visits = []
+    for date, left in (("2026-01-12", (38.1, "foot_down")), ("2026-02-09", (45.0, "time_limit"))):
+        visit = history.start_visit("P-5", date=date)
+        visits.append(visit)
+        right = (20.0 if len(visits) == 1 else 24.0, "foot_down")
+        for condition, (value, ended_by) in (
+            ("eyes open, left", left),
+            ("eyes open, right", right),
+        ):
+            history.add_trial(
+                visit,
+                protocol="single-leg-stance",
+                protocol_version=1,
+                condition=condition,
+                practice=False,
+                recording_path=None,
+                complete=True,
+                result={"value": value, "measure": "hold_s", "ended_by": ended_by},
+            )
+    return history, visits

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tracker.cli import main
+from tracker.files.history import History
 from tracker.sim import simulate
 
 
@@ -135,3 +136,47 @@ def test_help_lists_the_subcommands(capsys):
     assert main(["assess", "protocols", "--json"]) == 0
     names = [p["name"] for p in json.loads(capsys.readouterr().out)]
     assert "single-leg-stance" in names and "four-stage-balance" in names
+
+
+def test_a_hold_stopped_by_the_limit_reads_as_a_lower_bound(db, tmp_path, capsys):
+    rec = tmp_path / "held.trk"
+    simulate("single-leg-stance", seed=2, leg="left", ending="lowered", hold_s=48.0).write(rec)
+    main(["assess", "patient", "add", "K-2", "--age-band", "70-74", "--db", db])
+    main(["assess", "visit", "start", "--patient", "K-2", "--db", db])
+    visit = capsys.readouterr().out.split()[-1]
+    argv = ["assess", "score", "--db", db, "--patient", "K-2", "--visit", visit]
+    argv += ["--protocol", "single-leg-stance", "--condition", "eyes open, left", str(rec)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "eyes open, left: ≥ 45 s (limit), thigh sway RMS" in out, out
+    assert "45.00" not in out and "time_limit" not in out
+    with History.open(db) as h:  # the right leg, a plain hold: a symmetry index
+        h.add_trial(
+            int(visit),
+            protocol="single-leg-stance",
+            protocol_version=1,
+            condition="eyes open, right",
+            practice=False,
+            recording_path=None,
+            complete=True,
+            result={"value": 20.0, "measure": "hold_s", "ended_by": "foot_down"},
+        )
+    assert main(["assess", "results", visit, "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "eyes open, left: best ≥ 45 s (limit) · best ≥ 45 s (limit), mean ≥ 45.0 s" in out
+    assert "eyes open, right: best 20.0 s · best 20.0 s, mean 20.0 s" in out
+    # 100 · (20 - 45) / 32.5, and the left could have held longer: the difference is a bound
+    assert (
+        "symmetry (right - left), eyes open: -76.9 % (a side reached the limit: a lower bound "
+        "of the difference)" in out
+    )
+    assert "45.0 s (" not in out and "best 45.0" not in out
+
+
+def test_trends_give_a_change_to_a_hold_at_the_limit_as_a_bound(capped_visits, capsys):
+    history, _ = capped_visits
+    assert main(["assess", "trends", "--patient", "P-5", "--db", str(history.path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "  2026-01-12  38.1 s" in lines
+    assert "  2026-02-09  ≥ 45 s (limit)  ≥ +6.9 s" in lines  # 38.1 s to at least 45 s
+    assert "  2026-02-09  24.0 s  +4.0 s" in lines

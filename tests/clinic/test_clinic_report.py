@@ -102,3 +102,17 @@ def test_report_command_without_matplotlib(visits, tmp_path, monkeypatch, capsys
 def test_unknown_visit_is_one_line(history, capsys):
     assert main(["report", "99", "--db", str(history.path), "--html"]) == 2
     assert capsys.readouterr().err.strip() == "tracker: no visit 99"
+
+
+def test_a_hold_at_the_limit_is_a_bound_in_the_trends_and_the_summary(capped_visits, protocols):
+    history, (_, second) = capped_visits
+    page = render_html(report_data(history, second, protocols))
+    # the trend table: the score, the change to it and whether it is real
+    assert "<td>2026-02-09</td><td>≥ 45 s (limit)</td><td>≥ +6.9 s</td><td>not known</td>" in page
+    assert "<td>2026-02-09</td><td>24.0 s</td><td>+4.0 s</td><td>no</td>" in page
+    assert (
+        "eyes open, left: 38.1 s → ≥ 45 s (limit), a change of ≥ +6.9 s; the time limit hides "
+        "the true change, so whether it is real is not known." in page
+    )
+    assert "you held the position ≥ 45 s (limit), where the test stops" in page
+    assert "→ 45.0" not in page and "(+6.9 s)" not in page and "<td>45.0 s</td>" not in page

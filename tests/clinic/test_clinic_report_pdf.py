@@ -8,6 +8,7 @@ import pytest
 
 from tracker.cli import main
 from tracker.clinic.report import default_report_path, render_pdf, report_data
+from tracker.clinic.report_pdf import A4_IN, MARGIN, _Flow, _trend_plot
 
 pdfium = pytest.importorskip("pypdfium2")
 
@@ -109,7 +110,7 @@ def test_the_words_a_clinic_files(full_visit, protocols, tmp_path):
         "Assessor: A. Clinician",
         "Patient notes: Right hip pain.",
         "Summary for the patient",
-        "you held the position 45 s or more (the test stops there)",
+        "you held the position ≥ 45 s (limit), where the test stops",
         "≥ 45 s (limit)",
         "a side reached the limit",
         "How the tests were done",
@@ -129,7 +130,7 @@ def test_the_words_a_clinic_files(full_visit, protocols, tmp_path):
     render_pdf(report_data(history, second, protocols), path)
     text = " ".join(" ".join(t.split()) for _, t in _pages(path))
     assert "Hold time" not in text and "Barefoot" not in text and "Stabilograms" not in text
-    assert "13.7 → 11.0 s (-2.7 s)" in text and "a real change" in text
+    assert "13.7 s → 11.0 s, a change of -2.7 s" in text and "a real change" in text
 
 
 def test_report_and_the_r_key_write_to_the_same_folder(full_visit, capsys):
@@ -140,3 +141,66 @@ def test_report_and_the_r_key_write_to_the_same_folder(full_visit, capsys):
     assert expected.parent == history.path.parent / "reports"
     assert out.strip() == f"wrote {expected} and {expected.with_suffix('.html')}"
     assert expected.read_bytes().startswith(b"%PDF")
+
+
+def test_a_trend_to_a_hold_at_the_limit_reads_as_a_bound(capped_visits, protocols, tmp_path):
+    history, (_, second) = capped_visits
+    path = tmp_path / "r.pdf"
+    render_pdf(report_data(history, second, protocols), path)
+    text = " ".join(" ".join(t.split()) for _, t in _pages(path))
+    assert "2026-02-09 ≥ 45 s (limit) ≥ +6.9 s not known" in text  # the trend table's row
+    assert "38.1 s → ≥ 45 s (limit), a change of ≥ +6.9 s; the time limit hides" in text
+    assert "45.0 s 6.9 s" not in text and "(+6.9 s)" not in text
+
+
+def test_a_trend_plot_keeps_every_point_inside_and_clear_of_the_legend(history, protocols):
+    """Five-times times 11.0, 12.0 and 15.4 s: the last beyond the band (11.0 ± 2.5 s), at its
+    top right, where the legend was drawn."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    history.add_patient("P-8", age_band="70-74")
+    for date, time_s in (("2026-01-12", 11.0), ("2026-02-09", 12.0), ("2026-03-09", 15.4)):
+        visit = history.start_visit("P-8", date=date)
+        history.add_trial(
+            visit,
+            protocol="five-times-sit-to-stand",
+            protocol_version=1,
+            condition="standard chair, arms folded",
+            practice=False,
+            recording_path=None,
+            complete=True,
+            result={"value": time_s, "measure": "time_s", "ended_by": "5 stands"},
+        )
+    data = report_data(history, visit, protocols)
+    (series,) = data["trends"]
+    assert series["points"][-1]["beyond_src"] is True
+    fig = Figure(figsize=A4_IN)
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_axes((MARGIN + 0.05, 0.5, 1 - 2 * MARGIN - 0.08, 0.12))  # as the report's
+    _trend_plot(ax, series, data)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    (y0, y1), (x0, x1) = ax.get_ylim(), ax.get_xlim()
+    scores = [p["score"] for p in series["points"]]
+    margin = 0.075 * (y1 - y0)  # matplotlib's own margin left 4.5 %: a marker on the edge
+    assert all(y0 + margin <= v <= y1 - margin for v in scores), (y0, y1, scores)
+    assert x0 < -0.1 and x1 > len(scores) - 1 + 0.1
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.y0 >= ax.get_window_extent(renderer).y1  # above the axes: over no data
+    for k, v in enumerate(scores):
+        assert not legend.contains(*ax.transData.transform((k, v)))
+
+
+def test_a_heading_is_never_left_alone_at_the_foot_of_a_page(tmp_path):
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    with PdfPages(tmp_path / "flow.pdf") as pdf:
+        flow = _Flow(plt, pdf, "title")
+        flow.y = MARGIN + 0.06  # room for the heading, not for the plot that follows it
+        flow.heading("Trends across visits")
+        flow.need(0.3)
+        on_page = [t.get_text() for t in flow.fig.texts]
+        flow.close()
+    assert flow.page == 2 and "Trends across visits" in on_page

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import pytest
 
+from tracker.clinic.report_text import change_text
 from tracker.clinic.results import symmetry_index, trends, visit_results
 
 
 def _add(
-    h, visit, condition, value, *, status="complete", practice=False, protocol="single-leg-stance"
+    h,
+    visit,
+    condition,
+    value,
+    *,
+    status="complete",
+    practice=False,
+    protocol="single-leg-stance",
+    ended_by="foot_down",
 ):
     result = {
         "value": value,
         "measure": "hold_s",
+        "ended_by": ended_by,
         "passed": None,
         "sway": {"sway_rms_deg": value / 10.0, "sway_path_deg": 1.0},
     }
@@ -89,3 +99,26 @@ def test_trends_mark_changes_beyond_the_smallest_real_change(history, protocols)
     assert [p["score"] for p in points] == [10.0, 30.0, 40.0]
     assert "change_vs_first" not in points[0]
     assert [p["beyond_src"] for p in points[1:]] == [False, True]  # 20 s vs 30 s, SRC 24.1 s
+
+
+def test_a_change_to_or_from_a_hold_at_the_limit_is_a_bound(history, protocols):
+    history.add_patient("P4", age_band="70-74")
+    holds = {"eyes open, left": (45.0, 10.0, 45.0), "eyes open, right": (10.0, 45.0, 38.0)}
+    for k, date in enumerate(("2025-01-01", "2025-02-01", "2025-03-01")):
+        v = history.start_visit("P4", date=date)
+        for condition, values in holds.items():
+            ended_by = "time_limit" if values[k] == 45.0 else "foot_down"
+            _add(history, v, condition, values[k], ended_by=ended_by)
+    left, right = trends(history, "P4", protocols)
+    # from at least 45 s to 10 s: at least 35 s down, beyond the 24.1 s; at the limit twice:
+    # nothing known
+    assert [p.get("change_is") for p in left["points"]] == [None, "at_most", "unknown"]
+    assert [p.get("beyond_src") for p in left["points"][1:]] == [True, None]
+    assert [change_text(left, p) for p in left["points"]] == [
+        "–",
+        "≤ -35.0 s",
+        "not known (both at the limit)",
+    ]
+    assert [p.get("change_is") for p in right["points"]] == [None, "at_least", "exact"]
+    assert [p.get("beyond_src") for p in right["points"][1:]] == [True, True]
+    assert [change_text(right, p) for p in right["points"][1:]] == ["≥ +35.0 s", "+28.0 s"]

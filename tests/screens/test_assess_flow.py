@@ -142,7 +142,7 @@ async def test_single_leg_stance_from_a_new_patient_to_the_report(tmp_path, caps
         practice = f" +{c['practice']}p" if c["practice"] else ""
         assert row[1] == f"{c['trials_counted']}/{c['trials_wanted']}{practice}"
         # a hold stopped by the limit is a lower bound, and so is a mean over it
-        best = f"≥ {c['limit_s']:g} s" if c["best_capped"] else f"{c['best']:.1f} s"
+        best = f"≥ {c['limit_s']:g} s (limit)" if c["best_capped"] else f"{c['best']:.1f} s"
         mean = ("≥ " if c["capped_trials"] else "") + f"{c['mean']:.1f} s"
         assert row[2] == best and row[3] == mean
         assert row[5] == f"{c['sway_best']['sway_rms_deg']:.2f}"

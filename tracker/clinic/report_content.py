@@ -79,7 +79,8 @@ def definitions_text(data: dict) -> str:
         parts.append(
             "Hold time runs from lift-off (the end of the weight shift onto the stance leg) "
             "to touch-down (the start of the shift off it, or of a step); stances on two feet "
-            "from the start cue; a hold stopped by the time limit reads ≥ the limit."
+            "from the start cue; a hold stopped by the time limit reads ≥ the limit, and a "
+            "change across visits to or from it is a bound."
         )
     if "five_times_sts" in data["tests"]:
         parts.append(
@@ -114,19 +115,14 @@ def result_rows(data: dict) -> list[dict]:
         for c in p.get("conditions", []):
             norm = c["norm"] or {}
             reference = norm.get("reference") or "no published norm"
-            limit = c.get("limit_s")
-            mean_capped = bool(c.get("capped_trials")) and c["measure"] == "hold_s"
-            mean = text.value_text(c["mean"], c["measure"])
             rows.append(
                 {
                     "protocol": p["title"],
                     "condition": c["condition"],
                     "trials": f"{c['trials_counted']}/{c['trials_wanted']}"
                     + (f" (+{c['practice']} practice)" if c["practice"] else ""),
-                    "best": text.value_text(
-                        c["best"], c["measure"], capped=c.get("best_capped"), limit_s=limit
-                    ),
-                    "mean": ("≥ " + mean) if mean_capped and c["mean"] is not None else mean,
+                    "best": text.condition_value_text(c, "best"),
+                    "mean": text.condition_value_text(c, "mean"),
                     "passed": {True: "held", False: "not held", None: ""}[c["passed"]],
                     "reference": reference + (" " + cite(data, norm["source"]) if norm else ""),
                     "verdict": norm.get("verdict") or "",
@@ -142,27 +138,24 @@ def symmetry_rows(data: dict) -> list[tuple]:
             p["title"],
             s["eyes"],
             text.value_text(s["left"], "hold_s", capped=s.get("left_capped"), limit_s=p["max_s"]),
-            text.value_text(
-                s["right"], "hold_s", capped=s.get("right_capped"), limit_s=p["max_s"]
-            ),
-            _fmt(s["symmetry_index_pct"], 1, " %")
-            + (" (a side reached the limit: a lower bound of the difference)" if s.get("capped")
-               else ""),
+            text.value_text(s["right"], "hold_s", capped=s.get("right_capped"), limit_s=p["max_s"]),
+            text.symmetry_text(s),
         )
         for p in data["protocols"]
         for s in p.get("symmetry", [])
-    ]  # fmt: skip
+    ]
 
 
 def trend_rows(series: dict) -> list[tuple]:
     """(date, score, change since first, beyond the smallest real change) per visit."""
-    unit = text.UNIT[series["measure"]]
     return [
         (
             p["date"],
-            _fmt(p["score"], 1, f" {unit}"),
-            _fmt(p.get("change_vs_first"), 1, f" {unit}"),
-            {True: "yes", False: "no", None: "–"}[p.get("beyond_src")],
+            text.trend_value_text(series, p),
+            text.change_text(series, p),
+            {True: "yes", False: "no"}.get(
+                p.get("beyond_src"), "not known" if p.get("change_is", "exact") != "exact" else "–"
+            ),
         )
         for p in series["points"]
     ]

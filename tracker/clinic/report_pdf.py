@@ -32,6 +32,10 @@ MARGIN = 0.06  # of the page width and height
 LINE = 0.0135  # height of a line of 7-point text, as a fraction of the page height
 
 
+def _heading_height(size: float) -> float:
+    return 0.012 + size / 800 + size / 500
+
+
 class _Flow:
     """Places blocks down A4 pages, opening a new page when a block does not fit."""
 
@@ -40,6 +44,7 @@ class _Flow:
         self.fig = None
         self.page = 0
         self.places: list[dict] = []  # where each plot was drawn: page, box in figure fractions
+        self._headings: list[tuple[str, float]] = []  # waiting for the block that follows
         self._new_page()
 
     def _new_page(self) -> None:
@@ -55,14 +60,20 @@ class _Flow:
         self.y = 1 - MARGIN
 
     def need(self, height: float) -> None:
-        if self.y - height < MARGIN:
+        """Room for ``height`` below the headings still waiting, which are placed now: a
+        heading goes to the next page with its block, never alone at a page's foot."""
+        headings = sum(_heading_height(size) for _, size in self._headings)
+        if self.y - headings - height < MARGIN:
             self._new_page()
+        for words, size in self._headings:
+            top = self.y - 0.012 - size / 800
+            self.fig.text(MARGIN, top, words, fontsize=size, weight="bold", va="top")
+            self.y -= _heading_height(size)
+        self._headings = []
 
     def heading(self, text: str, size: float = 11) -> None:
-        self.need(0.05)
-        self.y -= 0.012 + size / 800
-        self.fig.text(MARGIN, self.y, text, fontsize=size, weight="bold", va="top")
-        self.y -= size / 500
+        """A heading, placed with the next block (``need``)."""
+        self._headings.append((text, size))
 
     def text(self, text: str, *, size: float = 7.5, width: int = 120, color: str = "#222"):
         lines = textwrap.wrap(text, width) or [""]
@@ -161,6 +172,7 @@ class _Flow:
         self.y -= height + 0.015
 
     def close(self) -> None:
+        self.need(0)
         self.pdf.savefig(self.fig)
         self.plt.close(self.fig)
 
@@ -320,6 +332,7 @@ def _trend_plot(ax, s: dict, data: dict) -> None:
     unit = text.UNIT[s["measure"]]
     src = s["smallest_real_change"]
     vals = [p["score"] for p in s["points"]]
+    lo, hi = min(vals), max(vals)
     if src.get("value") is not None:
         ax.axhspan(
             vals[0] - src["value"],
@@ -328,10 +341,30 @@ def _trend_plot(ax, s: dict, data: dict) -> None:
             label=f"first visit ± smallest real change ({src['value']:g} "
             f"{src['unit']}) {cite(data, src['source'])}",
         )
-        ax.legend(fontsize=6, loc="upper right")
+        lo, hi = min(lo, vals[0] - src["value"]), max(hi, vals[0] + src["value"])
     ax.plot(range(len(vals)), vals, "-", color="#1f5fa8")
+    capped = "reached the time limit: at least this"
     for k, p in enumerate(s["points"]):
-        ax.plot(k, p["score"], "o", color="#c0392b" if p.get("beyond_src") else "#1f5fa8")
+        colour = "#c0392b" if p.get("beyond_src") else "#1f5fa8"
+        if p.get("capped"):  # a lower bound: the triangle points up
+            ax.plot(k, p["score"], "^", color=colour, label=capped)
+            capped = None
+        else:
+            ax.plot(k, p["score"], "o", color=colour)
+    # every point well inside (a point beyond the band went to the edge, under the legend),
+    # and the legend above the axes, where it covers nothing
+    pad = 0.1 * ((hi - lo) or abs(hi) or 1.0)
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.set_xlim(-0.3, len(vals) - 0.7)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(
+            fontsize=6,
+            loc="lower right",
+            bbox_to_anchor=(1, 1),
+            ncols=2,
+            frameon=False,
+            borderaxespad=0.2,
+        )
     ax.set_xticks(range(len(vals)), [p["date"] for p in s["points"]], fontsize=7)
     ax.tick_params(axis="y", labelsize=7)
     ax.set_ylabel(unit, fontsize=7)

@@ -28,24 +28,80 @@ def ended_by_text(ended_by: str | None) -> str:
 
 
 def value_text(
-    value, measure: str, *, capped: bool = False, limit_s: float | None = None, nd: int = 1
+    value,
+    measure: str,
+    *,
+    capped: bool = False,
+    limit_s: float | None = None,
+    lower_bound: bool = False,
+    nd: int = 1,
 ) -> str:
-    """'12.3 s' (``nd`` decimals), '11 stands', or '≥ 45 s (limit)' for a hold stopped by
-    the time limit."""
+    """'12.3 s' (``nd`` decimals), '11 stands'; '≥ 45 s (limit)' for a hold stopped by the
+    time limit, '≥ 38.2 s' for another lower bound (a mean over such holds).
+
+    Every trial value, score and mean shown anywhere goes through here: the bound a hold
+    stopped by the limit gives is never shown as a plain number."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     unit = UNIT.get(measure, "")
     if capped:
         return f"≥ {limit_s or value:g} {unit} (limit)"
     nd = 0 if measure == "count" else nd
-    return f"{value:.{nd}f} {unit}".strip()
+    return f"{'≥ ' if lower_bound else ''}{value:.{nd}f} {unit}".strip()
 
 
-def trial_value_text(trial: dict, protocol: dict | None) -> str:
+def trial_value_text(trial: dict, protocol: dict | None, nd: int = 1) -> str:
     r = trial["result"] or {}
     capped = r.get("ended_by") == "time_limit"
     limit = (protocol or {}).get("max_s")
-    return value_text(r.get("value"), r.get("measure", ""), capped=capped, limit_s=limit)
+    return value_text(r.get("value"), r.get("measure", ""), capped=capped, limit_s=limit, nd=nd)
+
+
+def condition_value_text(c: dict, key: str) -> str:
+    """A condition's (``visit_results``) ``best``, ``mean`` or ``score``: a mean over a hold
+    stopped by the limit is a lower bound, and so is a score by the mean."""
+    rule = c["score_rule"] if key == "score" else key
+    if rule == "mean":
+        return value_text(c[key], c["measure"], lower_bound=bool(c.get("capped_trials")))
+    capped = bool(c.get("best_capped") if key == "best" else c.get("score_capped"))
+    return value_text(c[key], c["measure"], capped=capped, limit_s=c.get("limit_s"))
+
+
+def trend_value_text(series: dict, point: dict) -> str:
+    """A trend point's score (``results.trends``)."""
+    return value_text(
+        point["score"],
+        series["measure"],
+        capped=bool(point.get("capped")),
+        limit_s=series["limit_s"],
+    )
+
+
+def change_text(series: dict, point: dict) -> str:
+    """A trend point's change since the first visit: '+2.1 s', or a bound when either end
+    reached the time limit ('≥ +7.1 s', '≤ -15.0 s'), 'not known' when both did."""
+    change = point.get("change_vs_first")
+    if change is None:
+        return "–"
+    kind = point.get("change_is", "exact")
+    if kind == "unknown":
+        return "not known (both at the limit)"
+    nd = 0 if series["measure"] == "count" else 1
+    bound = {"at_least": "≥ ", "at_most": "≤ "}.get(kind, "")
+    return f"{bound}{change:+.{nd}f} {UNIT[series['measure']]}"
+
+
+def symmetry_text(s: dict) -> str:
+    """A symmetry index (``results.symmetry``), saying so when it rests on a hold stopped by
+    the limit: the capped side is the longer, so the true difference is at least this."""
+    si = s["symmetry_index_pct"]
+    if si is None:
+        return "–"
+    if s.get("left_capped") and s.get("right_capped"):
+        return f"{si:.1f} % (both sides reached the limit: the difference is not known)"
+    if s.get("capped"):
+        return f"{si:.1f} % (a side reached the limit: a lower bound of the difference)"
+    return f"{si:.1f} %"
 
 
 def sensor_side_text(leg: str | None) -> str:
@@ -108,18 +164,14 @@ def patient_summary(data: dict) -> list[str]:
         for c in p.get("conditions", []):
             if c["score"] is None:
                 continue
-            value = value_text(
-                c["score"], c["measure"], capped=c.get("score_capped"), limit_s=c.get("limit_s")
-            )
-            if c.get("score_capped"):
-                value = f"{c['limit_s']:g} s or more"
+            value = condition_value_text(c, "score")
             what = {
                 "hold_s": f"you held the position {value}",
                 "time_s": f"five stands took you {value}",
                 "count": f"you stood up {value.replace(' stands', '')} times in 30 s",
             }[c["measure"]]
             if c.get("score_capped"):
-                what += " (the test stops there)"
+                what += ", where the test stops"
             norm = c.get("norm") or {}
             compared = ""
             if norm.get("verdict") and norm.get("reference"):
@@ -142,20 +194,21 @@ def patient_summary(data: dict) -> list[str]:
         pts = s["points"]
         if len(pts) < 2 or pts[-1].get("visit") != data["visit"]["id"]:
             continue
-        unit = UNIT.get(s["measure"], "")
         src = s["smallest_real_change"].get("value")
-        change = pts[-1]["score"] - pts[0]["score"]
+        beyond = pts[-1].get("beyond_src")
         verdict = (
             "more than the test's day-to-day variation: a real change"
-            if pts[-1].get("beyond_src")
+            if beyond
             else "within the test's day-to-day variation"
+            if beyond is False
+            else "the time limit hides the true change, so whether it is real is not known"
             if src is not None
             else "no published figure says how large a real change is"
         )
         lines.append(
             f"Since your first visit ({pts[0]['date']}), {s.get('title', s['protocol'])}, "
-            f"{s['condition']}: {pts[0]['score']:.1f} → {pts[-1]['score']:.1f} {unit} "
-            f"({change:+.1f} {unit}); {verdict}."
+            f"{s['condition']}: {trend_value_text(s, pts[0])} → {trend_value_text(s, pts[-1])}, "
+            f"a change of {change_text(s, pts[-1])}; {verdict}."
         )
     if lines:
         lines.append("Your clinician will explain what these results mean for you.")

@@ -177,11 +177,23 @@ def _src(protocol: Protocol) -> dict:
     return {"value": value, "unit": unit, "source": source}
 
 
+# (first score capped, this score capped) -> what the recorded difference says of the change
+_CHANGE_IS = {
+    (False, False): "exact",
+    (False, True): "at_least",
+    (True, False): "at_most",
+    (True, True): "unknown",
+}
+
+
 def trends(history: History, patient_id: str, protocols: dict | None = None) -> list[dict]:
     """Each condition's score across the patient's visits, with the smallest real change.
 
-    ``change_vs_first`` and ``beyond_src`` (the change exceeds the smallest real change)
-    are given for every visit after the first that has a score.
+    ``change_vs_first`` (the recorded scores' difference), ``change_is`` and ``beyond_src``
+    (the change exceeds the smallest real change; None when that cannot be told) are given
+    for every visit after the first that has a score. A score stopped by the time limit
+    (``capped``) is a lower bound, so a change to it is ``at_least`` the difference, one
+    from it ``at_most``, and between two such ``unknown``.
     """
     protocols = protocols if protocols is not None else load_protocols()
     patient = history.patient(patient_id)
@@ -205,6 +217,7 @@ def trends(history: History, patient_id: str, protocols: dict | None = None) -> 
                         "measure": protocol.measure,
                         "higher_is_better": protocol.higher_is_better,
                         "smallest_real_change": _src(protocol),
+                        "limit_s": protocol.max_s,
                         "points": [],
                     },
                 )
@@ -214,13 +227,19 @@ def trends(history: History, patient_id: str, protocols: dict | None = None) -> 
                         "visit": visit["id"],
                         "date": visit["date"],
                         "score": s["score"],
+                        "capped": s["score_capped"],
                         "sway_rms_deg": sway,
                     }
                 )
     for entry in series.values():
         src = entry["smallest_real_change"]["value"]
-        first = entry["points"][0]["score"]
+        first = entry["points"][0]
         for p in entry["points"][1:]:
-            p["change_vs_first"] = round(p["score"] - first, 3)
-            p["beyond_src"] = None if src is None else abs(p["score"] - first) > src
+            change = p["score"] - first["score"]
+            p["change_vs_first"] = round(change, 3)
+            p["change_is"] = _CHANGE_IS[first["capped"], p["capped"]]
+            beyond = None if src is None else abs(change) > src
+            if p["change_is"] == "unknown" or (p["change_is"] != "exact" and not beyond):
+                beyond = None  # the true change may be larger than the recorded one
+            p["beyond_src"] = beyond
     return list(series.values())

@@ -385,18 +385,17 @@ def run_score(args) -> int:
     if args.json:
         _print_json({"trial": trial, "visit": visit} | data)
         return 0
-    print(f"trial {trial} (visit {visit}): {protocol.name} / {condition.name}: " + _describe(data))
+    description = _describe(data, protocol.max_s)
+    print(f"trial {trial} (visit {visit}): {protocol.name} / {condition.name}: {description}")
     return 0
 
 
-def _describe(r: dict) -> str:
-    unit = {"hold_s": " s", "time_s": " s", "count": " stands"}[r["measure"]]
-    value = (
-        "–"
-        if r["value"] is None
-        else (f"{r['value']:.0f}" if r["measure"] == "count" else f"{r['value']:.2f}")
-    )
-    text = f"{value}{unit} ({r['ended_by']})"
+def _describe(r: dict, limit_s: float) -> str:
+    from tracker.clinic.report_text import ended_by_text, trial_value_text
+
+    text = trial_value_text({"result": r}, {"max_s": limit_s}, nd=2)
+    if r["ended_by"] != "time_limit":  # the value says so already
+        text += f" ({ended_by_text(r['ended_by'])})"
     if r.get("sway"):
         text += f", thigh sway RMS {r['sway']['sway_rms_deg']:.2f}°"
     if not r["complete"]:
@@ -414,6 +413,7 @@ def run_discard(args) -> int:
 
 
 def run_results(args) -> int:
+    from tracker.clinic import report_text as text
     from tracker.clinic.results import visit_results
 
     with _history(args) as h:
@@ -429,28 +429,25 @@ def run_results(args) -> int:
             continue
         print(f"\n{p['title']}")
         for c in p["conditions"]:
-            unit = {"hold_s": "s", "time_s": "s", "count": "stands"}[c["measure"]]
             norm = c["norm"] or {}
-            ref = f"; norm {norm.get('reference')}: {norm.get('verdict')}" if norm else ""
+            ref = f" · norm {norm.get('reference')}: {norm.get('verdict')}" if norm else ""
             print(
-                f"  {c['condition']}: {c['score_rule']} {_num(c['score'])} {unit} "
-                f"(best {_num(c['best'])}, mean {_num(c['mean'])}, "
-                f"{c['trials_counted']}/{c['trials_wanted']} trials){ref}"
+                f"  {c['condition']}: {c['score_rule']} {text.condition_value_text(c, 'score')}"
+                f" · best {text.condition_value_text(c, 'best')}, mean "
+                f"{text.condition_value_text(c, 'mean')}, "
+                f"{c['trials_counted']}/{c['trials_wanted']} trials{ref}"
             )
             for d in c["discarded"]:
                 print(f"    trial {d['trial']} discarded: {d['reason']}")
             for d in c["incomplete"]:
                 print(f"    trial {d['trial']} incomplete: {d['reason']}")
         for s in p["symmetry"]:
-            print(f"  symmetry, eyes {s['eyes']}: {_num(s['symmetry_index_pct'])} % (right - left)")
+            print(f"  symmetry (right - left), eyes {s['eyes']}: {text.symmetry_text(s)}")
     return 0
 
 
-def _num(x) -> str:
-    return "–" if x is None else f"{x:.1f}"
-
-
 def run_trends(args) -> int:
+    from tracker.clinic import report_text as text
     from tracker.clinic.results import trends
 
     with _history(args) as h:
@@ -467,8 +464,9 @@ def run_trends(args) -> int:
         )
         print(f"{s['protocol']} / {s['condition']} ({src_text})")
         for p in s["points"]:
-            flag = {True: "  beyond the real change", False: "", None: ""}[p.get("beyond_src")]
-            print(f"  {p['date']}  {_num(p['score'])}{flag}")
+            change = f"  {text.change_text(s, p)}" if "change_vs_first" in p else ""
+            flag = {True: "  beyond the real change"}.get(p.get("beyond_src"), "")
+            print(f"  {p['date']}  {text.trend_value_text(s, p)}{change}{flag}")
     return 0
 
 

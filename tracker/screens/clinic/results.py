@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from tracker.clinic.norms import SOURCES
-from tracker.clinic.report_text import UNIT
+from tracker.clinic.report_text import condition_value_text, symmetry_text
 from tracker.clinic.view import AssessView
 from tracker.screens.clinic.widgets import SWAY_NOTE, num, short_citation
 from tracker.screens.workout.widgets import BAD, WARN
@@ -20,30 +20,20 @@ COLUMNS = ("condition", "trials", "best", "mean", "score", "sway RMS°")
 
 def condition_row(c: dict) -> tuple:
     """One condition's cells: counted trials (+ practice), best, mean, score, thigh sway."""
-    nd = 0 if c["measure"] == "count" else 1
-    unit = UNIT[c["measure"]]
     counted = f"{c['trials_counted']}/{c['trials_wanted']}"
     if c["practice"]:
         counted += f" +{c['practice']}p"
     sway = (c.get("sway_best") or {}).get("sway_rms_deg")
-    limit = c.get("limit_s")
-    best = f"{num(c['best'], nd)} {unit}"
-    if c.get("best_capped"):
-        best = f"≥ {limit:g} {unit}"  # stopped by the time limit: a lower bound
-    mean = f"{num(c['mean'], nd)} {unit}"
-    if c.get("capped_trials") and c["mean"] is not None:
-        mean = "≥ " + mean
-    score = f"≥ {limit:g}" if c.get("score_capped") else num(c["score"], nd)
+    score = f"{c['score_rule']}: {condition_value_text(c, 'score')}"
     condition = Text(c["condition"])  # from a protocol file: never read as markup
-    return (condition, counted, best, mean, f"{score} ({c['score_rule']})", num(sway, 2))
+    best, mean = condition_value_text(c, "best"), condition_value_text(c, "mean")
+    return (condition, counted, best, mean, score, num(sway, 2))
 
 
 def norm_line(c: dict, refs: list[str]) -> Text:
     """``eyes open, left: 17.6 s vs 70-79: mean 21 s → below the mean… [1]`` or no norm."""
-    nd = 0 if c["measure"] == "count" else 1
     out = Text(f"{c['condition']}: ", style="bold")
-    score = f"≥ {c['limit_s']:g} (limit)" if c.get("score_capped") else num(c["score"], nd)
-    out.append(f"{score} {UNIT[c['measure']]}")
+    out.append(condition_value_text(c, "score"))
     if c["passed"] is not None:
         out.append(" held" if c["passed"] else " not held", style="bold")
     norm = c["norm"]
@@ -70,10 +60,9 @@ def _notes(p: dict, refs: list[str]) -> Text:
     for c in p["conditions"]:
         out.append_text(norm_line(c, refs)).append("\n")
     for s in p["symmetry"]:
-        si = s["symmetry_index_pct"]
         out.append(f"Symmetry, eyes {s['eyes']}: ", style="bold")
-        out.append(f"{num(si)} % " if si is not None else "– ")
-        out.append("(Robinson 1987: 100·(R−L)/mean of R and L; + means the right held longer)\n")
+        out.append(symmetry_text(s))
+        out.append(" · Robinson 1987: 100·(R−L)/mean of R and L; + means the right held longer\n")
     for c in p["conditions"]:
         for d in c["discarded"]:
             out.append(f"Trial {d['trial']} ({c['condition']}) discarded: {d['reason']}\n", WARN)

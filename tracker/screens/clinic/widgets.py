@@ -10,7 +10,8 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from tracker.clinic.norms import SOURCES, compare
-from tracker.clinic.report_text import value_text as score_text
+from tracker.clinic.report_content import protocol_entry
+from tracker.clinic.report_text import condition_value_text, trial_value_text
 from tracker.clinic.view import AssessView
 from tracker.screens import plot
 from tracker.screens.workout.widgets import (
@@ -254,17 +255,11 @@ class SummaryPanel(Line):
                 )
             )
             return
-        best = score_text(
-            c["best"], c["measure"], capped=c.get("best_capped"), limit_s=c.get("limit_s")
-        )
-        mean = score_text(c["mean"], c["measure"])
-        if c.get("capped_trials") and c["mean"] is not None:
-            mean = "≥ " + mean  # a hold stopped by the limit: the mean is a lower bound
         out = Text.assemble(
             ("best ", DIM),
-            (best, "bold"),
+            (condition_value_text(c, "best"), "bold"),
             (" · mean ", DIM),
-            mean,
+            condition_value_text(c, "mean"),
             (f" · {c['trials_counted']}/{c['trials_wanted']} counted", DIM),
         )
         sway = (c.get("sway_best") or {}).get("sway_rms_deg")
@@ -311,6 +306,7 @@ class TrialTable(DataTable):
             return
         self._shown = key
         self.clear()
+        protocol = protocol_entry(view.results, s.protocol)
         n = 0
         for t in trials:
             r = t["result"] or {}
@@ -321,14 +317,7 @@ class TrialTable(DataTable):
             self.add_row(
                 str(t["id"]),
                 "practice" if t["practice"] else str(n),
-                score_text(
-                    r.get("value"),
-                    r.get("measure", ""),
-                    capped=r.get("ended_by") == "time_limit",
-                    nd=2,
-                )
-                if r
-                else "–",
+                trial_value_text(t, protocol, nd=2) if r else "–",
                 ended_text(r) if r else "–",
                 num(sway, 2),
                 Text(words, style=style),
