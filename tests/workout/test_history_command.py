@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 
 from tracker.cli import main
 from tracker.files.history import History
-from tracker.screens.workout.history import HistoryApp, MeasurePlot
+from tracker.screens.workout.history import HistoryApp, MeasurePlot, plot_axis
 from tracker.sim.home import add_simulated_week
-from tracker.workout.progress import ROW_FIELDS
+from tracker.workout.progress import ROW_FIELDS, exercise_rows, trends
 
 from .test_workout_history import session
 
@@ -76,9 +77,10 @@ def test_csv_one_row_per_session_exercise_and_side(db, capsys):
 def test_text_says_what_changed_and_compares_the_sides(db, capsys):
     status, out, _ = _run(capsys, "--db", db)
     assert status == 0
-    assert "What changed:" in out and "wobble down 40 % since 12 Nov" in out
+    assert "What changed, 12-20 Nov:" in out and "wobble down 40 % since 12 Nov" in out
     assert "Painful side against the good side:" in out
-    assert "Session 2 · 20 Nov 09:00 · p: 6/6 reps, 3/3 sets" in out
+    # the program by the title a person saw on the dashboard, not its file's name
+    assert "Session 2 · 20 Nov 09:00 · Hip rehab (test): 6/6 reps, 3/3 sets" in out
     assert max(len(line) for line in out.splitlines() if db not in line) <= 80
 
 
@@ -91,16 +93,106 @@ def test_limit_and_bad_options(db, capsys):
     assert status == 2 and "needs --db" in err  # never into a person's own history
 
 
-@pytest.mark.slow
-def test_a_simulated_week_is_stored_marked_and_trends(tmp_path):
-    with History.open(tmp_path / "h.sqlite3") as h:
-        add_simulated_week(h, days=2, seed=5)
+@pytest.fixture(scope="module")
+def week(tmp_path_factory) -> str:
+    """Two simulated days, the first and the last of a week's progress, in a database."""
+    path = tmp_path_factory.mktemp("week") / "h.sqlite3"
+    with History.open(path) as h:
+        add_simulated_week(h, days=2, seed=5, last_day=datetime(2026, 11, 20, 9, tzinfo=UTC))
+    return str(path)
+
+
+MINI = "Slow single-leg mini-squats"
+
+
+def test_a_simulated_week_does_both_sides(week, capsys):
+    with History.open(week) as h:
         sessions = h.sessions()
     assert len(sessions) == 2 and all(s["simulated"] for s in sessions)
-    coach = sessions[0]["summary"]["coach"]
-    assert coach["program"] == "demo" and coach["steps"][0]["planned"]
-    days = [s["started_utc"][:10] for s in sessions]
-    assert days[0] > days[1]  # a day apart, newest first
+    assert [s["started_utc"][:10] for s in sessions] == ["2026-11-20", "2026-11-19"]
+    for s in sessions:
+        coach = s["summary"]["coach"]
+        assert coach["title"] == "Hip rehab (short demo)" and coach["painful_leg"] == "left"
+        assert coach["sets_done"] == coach["sets_planned"] == 10  # both sides, every set
+        rows = {(r["exercise"], r["side_role"]): r for r in exercise_rows(s)}
+        assert set(rows) == {
+            (MINI, "painful"),
+            (MINI, "good"),
+            ("Stand on one leg", "painful"),
+            ("Stand on one leg", "good"),
+            ("Squat toward 90°", None),
+        }
+        assert all(r["completion_pct"] >= 90 for r in rows.values())
+        # the painful side shakier and swaying more than the good one
+        assert rows[(MINI, "painful")]["wobble_deg"] > rows[(MINI, "good")]["wobble_deg"]
+        one_leg = ("Stand on one leg", "painful"), ("Stand on one leg", "good")
+        assert rows[one_leg[0]]["sway_rms_deg"] > rows[one_leg[1]]["sway_rms_deg"]
+    # both steadier, the painful side less so
+    found = {(t.exercise, t.side_role, t.measure): t for t in trends(sessions)}
+    painful, good = found[(MINI, "painful", "wobble_deg")], found[(MINI, "good", "wobble_deg")]
+    assert good.change_pct < painful.change_pct < 0
+    status, out, _ = _run(capsys, "--db", week)
+    words = " ".join(out.split())
+    assert status == 0 and "Painful side against the good side:" in out
+    assert f"{MINI} on 20 Nov, painful (left) vs good (right) side: depth" in words
+    assert "Stand on one leg on 20 Nov, painful (left) vs good (right) side:" in words
+    assert "Hip rehab (short demo): 7" in words and " · demo:" not in words
+
+
+async def test_the_history_screen_sets_the_two_sides_side_by_side(week):
+    with History.open(week) as h:
+        sessions = h.sessions()
+    app = HistoryApp(sessions, week)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        plot = screen.query_one(MeasurePlot)
+        for _ in range(5):
+            if plot.series[2] != "wobble":
+                await pilot.press("tab")
+        words = str(screen.query_one("#history-words").render())
+        assert words.startswith(f"{MINI}, left leg (painful)\nwobble down")
+        assert "On 20 Nov, painful (left) vs good (right) side: wobble" in words
+        assert plot.series[2] == "wobble" and plot.other[2] == "right leg (good)"
+        left_axis = plot.axis
+        await pilot.press("j")  # the good side: the other way round, on the same scale
+        assert plot.other[2] == "left leg (painful)" and plot.axis == left_axis
+        await pilot.press("q")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+async def test_every_plot_of_the_week_fits_its_place(week, size):
+    with History.open(week) as h:
+        sessions = h.sessions()
+    app = HistoryApp(sessions, week)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen, plot = app.screen, app.screen.query_one(MeasurePlot)
+        table = screen.query_one("#history-table")
+        for _ in screen.keys:
+            for _ in screen._measures():
+                lines = plot.render().plain.split("\n")
+                # title, the scale's rows, the dates: none wrapped, none cut
+                assert len(lines) == plot.size.height
+                assert max(len(line) for line in lines) <= plot.size.width
+                assert table.size.height == 1 + len(sessions)  # every session in view
+                await pilot.press("tab")
+            await pilot.press("j")
+        await pilot.press("q")
+
+
+def test_a_scale_takes_in_zero_and_a_share_runs_to_100():
+    # a hold of 58.5-61.7 s against 60 s: a flat line near the top, not a trend
+    lo, hi, ticks = plot_axis("hold_s", [58.5, 61.7, 60.2], target=60.0, rows=7)
+    assert lo == 0 and hi >= 61.7 and (61.7 - 58.5) / (hi - lo) < 0.05
+    assert plot_axis("completion_pct", [66.7, 100.0], rows=7)[:2] == (0.0, 100.0)
+    for rows in (3, 7, 30):  # ticks on whole numbers, and a row or more apart
+        lo, hi, ticks = plot_axis("completion_pct", [66.7, 100.0], rows=rows)
+        assert ticks[0] == 0 and ticks[-1] == 100 and all(t == int(t) for t in ticks)
+        assert 2 <= len(ticks) <= max(2, rows // 2 + 1)
+    # SPARC has no zero: a change under 0.2 ("about the same") stays under a tenth
+    lo, hi, _ = plot_axis("sparc", [-4.85, -4.75], rows=7)
+    assert hi - lo >= 2.0 and lo <= -4.85 and hi >= -4.75
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)])
@@ -122,9 +214,16 @@ async def test_history_screen_plots_and_tables_each_exercise(db, size):
         assert str(screen.query_one("#history-words").render()).startswith(
             "Mini-squats, right leg (good)"
         )
+        assert plot.axis[0] == 0  # wobble from 0°: its 40 % fall looks like 40 %
         await pilot.press("j")
-        assert plot.series[2] == "balance hold"
-        await pilot.press("right")
+        assert plot.series[2] == "time on one leg" and plot.series[1] == [45.0, 45.0]
+        lo, hi, _ = plot.axis
+        assert lo == 0 and hi >= 60  # from 0 to the target (60 s) and beyond
+        await pilot.press("left")  # the share done of a stance: its time against 60 s
+        assert plot.series[2:] == ("time held of that prescribed", " %")
+        assert plot.series[1] == [75.0, 75.0] and plot.axis[:2] == (0, 100)
+        assert all(t == int(t) for t in plot.axis[2])
+        await pilot.press("right", "right")
         assert plot.series[2] == "sway"
         await pilot.press("q")
 

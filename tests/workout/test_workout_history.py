@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.workout.progress import exercise_rows, row_text, side_comparisons, trends
+from tracker.workout.progress import (
+    days_text,
+    exercise_rows,
+    row_text,
+    session_headline,
+    side_comparisons,
+    trends,
+)
 
 
 def _rep(start: float, wobble: float, depth: float = 20.0, descent: float = 3.5) -> dict:
@@ -19,12 +26,15 @@ def _rep(start: float, wobble: float, depth: float = 20.0, descent: float = 3.5)
     }
 
 
-def session(sid: int, day: str, wobble_left: float, wobble_right: float, *, reps_left=3):
+def session(
+    sid: int, day: str, wobble_left: float, wobble_right: float, *, reps_left=3, hold_s=45.0
+):
     """Mini-squats on the left (painful) and the right leg, then a balance minute."""
     left = [_rep(10.0 + 10 * k, wobble_left) for k in range(reps_left)]
     right = [_rep(100.0 + 10 * k, wobble_right) for k in range(3)]
     coach = {
         "program": "p",
+        "title": "Hip rehab (test)",
         "painful_leg": "left",
         "sets_done": 3,
         "sets_planned": 3,
@@ -47,7 +57,7 @@ def session(sid: int, day: str, wobble_left: float, wobble_right: float, *, reps
                 "planned": [{"side": "painful", "target": 1}],
                 "sets": [
                     {"set": 1, "side": "left", "ended": "done", "reps": 1, "extra_reps": 0,
-                     "target": 1, "start_s": 150.0, "end_s": 215.0, "hold_s": 45.0,
+                     "target": 1, "start_s": 150.0, "end_s": 215.0, "hold_s": hold_s,
                      "sway_rms_deg": 0.8},
                 ],
             },
@@ -76,6 +86,63 @@ def test_rows_count_what_was_done_against_what_was_prescribed():
     assert balance["sway_rms_deg"] == 0.8 and balance["wobble_deg"] is None
     assert row_text(left).startswith("Mini-squats · left leg (painful): 2/3 reps · depth 20°")
     assert row_text(balance) == "One leg · left leg (painful): held 45 s of 60 s · sway 0.80°"
+
+
+def test_a_stance_is_done_for_its_time_not_counted():
+    # 45 s of the 60 s prescribed: 75 % done, not "1 of 1 stances", 100 %
+    balance = next(r for r in exercise_rows(session(1, "2026-11-12", 1, 1)) if r["hold_s"])
+    assert balance["completion_pct"] == 75.0
+    long = next(
+        r for r in exercise_rows(session(1, "2026-11-12", 1, 1, hold_s=70.0)) if r["hold_s"]
+    )
+    assert long["completion_pct"] == 100.0  # a stance counts up to its target
+    s = session(1, "2026-11-12", 1, 1)
+    one_leg = s["summary"]["coach"]["steps"][1]
+    one_leg["sets"][0] |= {"ended": "early", "reps": 0, "hold_s": None, "sway_rms_deg": None}
+    balance = next(r for r in exercise_rows(s) if r["kind"] == "balance")
+    assert balance["completion_pct"] == 0.0
+    assert row_text(balance) == "One leg · left leg (painful): no stance measured (target 60 s)"
+    one_leg["sets"][0]["ended"] = "skipped"
+    balance = next(r for r in exercise_rows(s) if r["kind"] == "balance")
+    assert row_text(balance) == "One leg · left leg (painful): not done (target 60 s)"
+
+
+def test_a_change_of_a_share_in_percent_is_told_from_one_share_to_the_other():
+    # 2/3 reps and 40 s of 60, then all: 67 % -> 100 %, 33 points, never "up 50 %"
+    sessions = [
+        session(1, "2026-11-12", 1.0, 0.5, reps_left=2, hold_s=40.0),
+        session(2, "2026-11-13", 1.0, 0.5, hold_s=60.0),
+    ]
+    found = {(t.side, t.measure, t.exercise): t for t in trends(sessions)}
+    reps = found[("left", "completion_pct", "Mini-squats")]
+    held = found[("left", "completion_pct", "One leg")]
+    assert reps.text == (
+        "Mini-squats, left leg (painful): reps done of those prescribed up from 67 % on "
+        "12 Nov to 100 % on 13 Nov: more done"
+    )
+    assert held.change.startswith("time held of that prescribed up from 67 % on 12 Nov to 100 %")
+    assert "up 50 %" not in reps.text + held.text
+    # the time on one leg in seconds is no share: it changes by 50 %
+    assert (
+        "time on one leg up 50 % since 12 Nov (40 s → 60 s)"
+        in found[("left", "hold_s", "One leg")].text
+    )
+    # under 10 points is about the same
+    same = [
+        session(1, "2026-11-12", 1, 1, hold_s=55.0),
+        session(2, "2026-11-13", 1, 1, hold_s=60.0),
+    ]
+    (held,) = [t for t in trends(same) if t.exercise == "One leg" and t.measure == "completion_pct"]
+    assert held.direction == "same"
+
+
+def test_a_session_is_named_by_its_programs_title():
+    assert session_headline(session(2, "2026-11-20", 1, 1)).startswith(
+        "Session 2 · 20 Nov 09:00 · Hip rehab (test): 6/6 reps"
+    )
+    untitled = session(2, "2026-11-20", 1, 1)
+    del untitled["summary"]["coach"]["title"]
+    assert " · p: 6/6 reps" in session_headline(untitled)  # stored before titles: the name
 
 
 def test_a_planned_side_never_done_still_shows_as_prescribed():
@@ -109,7 +176,8 @@ def test_trends_say_in_plain_words_what_changed():
     assert left.better is True and left.verdict == "steadier"
     # the year is named only when it is not this one
     assert left.text.startswith("Mini-squats, left leg (painful): wobble down 35 % since 12 Nov")
-    assert left.text.endswith("(1.00° → 0.65°): steadier")
+    # the values are means of three sessions each: their days are named
+    assert left.text.endswith("(12-16 Nov 1.00° → 18-22 Nov 0.65°): steadier")
     right = found[("Mini-squats", "right", "wobble_deg")]
     assert right.direction == "same" and "about the same" in right.text
     assert found[("One leg", "left", "hold_s")].direction == "same"
@@ -127,3 +195,11 @@ def test_the_painful_side_is_compared_with_the_good_side():
     assert line.startswith("Mini-squats on 12 Nov")
     assert "painful (left) vs good (right)" in line
     assert "wobble 1.20° vs 0.80° (50 % more on the painful side)" in line
+
+
+def test_days_are_told_as_a_span():
+    assert days_text(["2026-11-12T09:00:00Z"]) == "12 Nov"
+    assert days_text(["2026-11-12T09:00:00Z", "2026-11-12T18:00:00Z"]) == "12 Nov"
+    assert days_text(["2026-11-12T09:00:00Z", "2026-11-14T09:00:00Z"]) == "12-14 Nov"
+    assert days_text(["2026-11-30T09:00:00Z", "2026-12-02T09:00:00Z"]) == "30 Nov-2 Dec"
+    assert days_text(["2025-12-31T09:00:00Z", "2026-01-01T09:00:00Z"]).count("-") == 1

@@ -17,7 +17,7 @@ def register(subparsers) -> None:
         description=(
             "The home workouts kept in the history (every tracker live session), newest "
             "first: per exercise and side, reps done against prescribed, depth, time down, "
-            "wobble, smoothness, balance hold and sway; then each measure's trend in plain "
+            "wobble, smoothness, time held on one leg and sway; then each measure's trend in plain "
             "words and the painful side against the good side. Simulated sessions are "
             "marked, and trends use a person's real sessions only when there are any."
         ),
@@ -92,6 +92,7 @@ def write_csv(sessions: list[dict], stream) -> None:
 def text(sessions: list[dict], db_path: str, width: int = 80) -> str:
     """The readable history: what changed, the two sides, then each session."""
     from tracker.workout.progress import (
+        days_text,
         exercise_rows,
         row_text,
         session_headline,
@@ -108,19 +109,21 @@ def text(sessions: list[dict], db_path: str, width: int = 80) -> str:
     lines: list[str] = []
 
     def wrapped(line: str, indent: int) -> None:
-        """Wrapped between its " · " parts where it can, else between words."""
-        pad, current = " " * indent, ""
+        """Wrapped between its " · " parts where it can, else between words; what follows
+        the first line is indented further, so the next line's start stands out."""
+        pad, more, current = " " * indent, " " * (indent + 2), ""
         for part in line.split(" · "):
             joined = f"{current} · {part}" if current else part
             if current and len(pad) + len(joined) > width:
                 lines.append(pad + current)
-                pad, joined = " " * indent + "  ", part
+                pad, joined = more, part
             current = joined
-        lines.extend(textwrap.wrap(current, width, initial_indent=pad, subsequent_indent=pad))
+        lines.extend(textwrap.wrap(current, width, initial_indent=pad, subsequent_indent=more))
 
     group, label = trend_group(sessions)
     if len(group) > 1:
-        lines.append(f"What changed{label}:")
+        days = days_text(sorted(s["started_utc"] for s in group))
+        lines.append(f"What changed, {days}{label}:")
         by_where: dict[str, list] = {}
         for t in trends(group):
             by_where.setdefault(t.where, []).append(t)
