@@ -207,7 +207,9 @@ def stance_edges(
     core = slice(i0 + (i1 - i0) // 4, i1 - (i1 - i0) // 4 + 1)
     sway = max(float(np.std(x[core] - xs[core])), float(np.std(x[core])), 0.1)
     mid = (i0 + i1) // 2
-    up, down = _shifts(x, x1=lowpass(x, 1.0, rate), sway=sway, size=size, mid=mid, rate=rate)
+    up, down = _shifts(
+        x, x1=lowpass(x, 1.0, rate), sway=sway, size=size, stretch=(i0, i1), rate=rate
+    )
     # Each fit moves its edge at most so far from the shift (the clips below): the fits
     # take most of the time here, and a stance too short wherever they put it needs none.
     earliest = t[i0] if up is None else t[up] + LIFT_OFF_WITHIN_S[0]
@@ -252,23 +254,28 @@ def stance_edges(
     )
 
 
-def _shifts(x, x1, *, sway, size, mid, rate) -> tuple[int | None, int | None]:
+def _shifts(x, x1, *, sway, size, stretch, rate) -> tuple[int | None, int | None]:
     """The middles of the shifts onto the leg and off it (None where the trace holds no
-    two-legged standing before or after the stance's middle ``mid``).
+    two-legged standing before or after the ``stretch`` leaning on the leg).
 
     The shifts are the crossings of half the lean next to two-legged standing: quiet,
     and nearer standing than the stance. Sway can dip below half the lean during the
-    stance, but it does not turn quiet there.
+    stance, and slow sway looks quiet for a second at its turns, so two-legged standing
+    is looked for only outside the stretch, or near its ends (its slow lean lags a shift
+    by a second or two).
     """
     standing = (_moving_std(x, round(rate)) < max(0.25, 0.35 * sway)) & (x1 < 0.5 * size)
-    before = np.flatnonzero(standing[:mid])
+    i0, i1 = stretch
+    mid, margin = (i0 + i1) // 2, round(JOIN_S * rate)
+    before = np.flatnonzero(standing[: min(mid, i0 + margin)])
     up = None
     if len(before):
         up = before[-1] + int(np.argmax(x1[before[-1] : mid + 1] >= 0.5 * size))
-    after = np.flatnonzero(standing[mid:])
+    after_from = max(mid, i1 - margin)
+    after = np.flatnonzero(standing[after_from:])
     down = None
     if len(after):
-        back = mid + int(after[0])
+        back = after_from + int(after[0])
         above = np.flatnonzero(x1[mid : back + 1] >= 0.5 * size)
         down = mid + (int(above[-1]) + 1 if len(above) else 0)
     return up, down
