@@ -342,6 +342,7 @@ class Pipeline:
                 whole_trial=cfg.exercise == "balance",
                 start=start,
                 forward=self.reps.forward if self.reps is not None else None,
+                reps=self.reps.counted if self.reps is not None else None,
             )
         if cfg.exercise == "sit_to_stand":
             self.rises = RiseDetector(self.history, cfg.rate_hz, cfg.rises, start=start)

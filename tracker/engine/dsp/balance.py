@@ -75,6 +75,7 @@ class BoutDetector:
         whole_trial: bool = False,
         start: int = 0,
         forward=None,
+        reps=None,
     ):
         self.config = cfg = config or BalanceConfig()
         self.history = history
@@ -87,6 +88,8 @@ class BoutDetector:
         self._held_lean = Lowpass(cfg.hold_tau_s, 1.0 / rate_hz)
         # forward(before=index) -> unit flexion direction known by then, or None
         self._forward = forward
+        # reps() -> the reps counted so far (a stance within a set of them is the set's)
+        self._reps = reps
         self._next = start
         self._loud_runs = RunLength()
         self._quiet_runs = RunLength()
@@ -222,6 +225,8 @@ class BoutDetector:
             return None
         t_first = edges.lift_off_s if edges.lift_off_s is not None else float(t[edges.first])
         t_last = edges.touchdown_s if edges.touchdown_s is not None else float(t[-1])
+        if self._overlaps_reps(t_first, t_last, float(h.at("t", end))):
+            return None
         first, last = np.searchsorted(t, [t_first, t_last])
         last = min(int(last), len(t) - 1)
         if (t_last - t_first) < self.min_bout_s or not self._sideways(up[first : last + 1], end):
@@ -239,6 +244,15 @@ class BoutDetector:
             **m.reported(),  # type: ignore[arg-type]  # keys: the float sway fields only
             lost_s=float(np.count_nonzero(h.window("guessed", lo + first, lo + last + 1)))
             / self.rate_hz,
+        )
+
+    def _overlaps_reps(self, t_first: float, t_last: float, closed_s: float) -> bool:
+        """Whether the stance overlaps a counted rep: standing on the leg between and after
+        single-leg squats is the set's, not a balance bout. Only reps confirmed by the time
+        the bout closed count, so how the stream was cut does not decide."""
+        reps = self._reps() if self._reps is not None else ()
+        return any(
+            r.reported_s <= closed_s and r.start_s < t_last and r.end_s > t_first for r in reps
         )
 
     def _tilt(self, up: np.ndarray, incl: np.ndarray) -> np.ndarray:

@@ -453,6 +453,10 @@ class RepDetector:
         swing = h.window("acc_norm", start, confirmed + 1)
         return float(swing.max(initial=0.0) - np.median(around)) if len(around) else 0.0
 
+    def counted(self) -> list[Rep]:
+        """The reps counted so far, in order."""
+        return self._reps
+
     def forward(self, before: int | None = None) -> np.ndarray | None:
         """Where flexion goes (unit, sensor frame), from reps and strides confirmed before a sample.
 

@@ -206,7 +206,6 @@ def stance_edges(
     xs = lowpass(x, 0.3, rate)
     core = slice(i0 + (i1 - i0) // 4, i1 - (i1 - i0) // 4 + 1)
     sway = max(float(np.std(x[core] - xs[core])), float(np.std(x[core])), 0.1)
-    mid = (i0 + i1) // 2
     up, down = _shifts(
         x, x1=lowpass(x, 1.0, rate), sway=sway, size=size, stretch=(i0, i1), rate=rate
     )
