@@ -6,6 +6,8 @@ import asyncio
 from functools import cache
 from pathlib import Path
 
+from textual.widgets import DataTable, Footer, Static
+
 from tracker.cli import build_parser
 from tracker.commands import live, replay
 from tracker.screens.workout.messages import CoachNotice
@@ -138,3 +140,23 @@ class Screenshots(Waiting):
 
     def kinds(self, kind: str) -> list[CoachEvent]:
         return [e for e in self.notices if e.kind == kind]
+
+
+def not_whole(screen) -> list[tuple]:
+    """What ``screen`` shows only in part: a text that needs more rows than its widget has
+    (wrapped, its last rows are cut), or a table or the key bar wider than its room (it
+    scrolls sideways). Widgets in a scrolling column may be taller than the screen."""
+    out = []
+    for w in screen.query("*"):
+        if not w.display or not w.size.width:
+            continue
+        if isinstance(w, Static):
+            rows = w.get_content_height(w.size, screen.size, w.size.width)
+            if rows > w.size.height:
+                text = getattr(w.render(), "plain", "")
+                out.append((w, f"{rows} rows in {w.size.height}", text))
+        elif isinstance(w, (DataTable, Footer)):
+            room = w.scrollable_content_region.width
+            if w.virtual_size.width > room:
+                out.append((w, f"{w.virtual_size.width} wide in {room}"))
+    return out

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from tracker.screens.workout.widgets import BigNumber, InfoLine, SetLog, TopBar, TracePlot
 
-from .helpers import Screenshots, replay_app
+from .helpers import Screenshots, not_whole, replay_app
 
 MINI = "recordings/rehab-mini-squats.trk"
 
@@ -23,6 +23,7 @@ async def test_lines_fit_and_the_counter_grows(size):
         await shots.until(lambda s: bool(s.views) and s.views[-1].replay.position_s > 111.9)
         await pilot.pause()
         screen = app.screen
+        assert not not_whole(screen)
         for widget in (TopBar, SetLog):
             line = screen.query_one(widget)
             text = line.render().plain

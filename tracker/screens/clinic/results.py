@@ -7,15 +7,16 @@ results VISIT --json` prints, so the screen and the command line agree by constr
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tracker.clinic.norms import SOURCES
 from tracker.clinic.report_text import condition_value_text, symmetry_text
 from tracker.clinic.view import AssessView
-from tracker.screens.clinic.widgets import SWAY_NOTE, num, short_citation
+from tracker.screens.clinic.widgets import SWAY_NOTE, FitTable, num, short_citation
+from tracker.screens.text import Hanging
 from tracker.screens.workout.widgets import BAD, WARN
 
-COLUMNS = ("condition", "trials", "best", "mean", "score", "sway RMS°")
+COLUMNS = ("condition", "trials", "best", "mean", "score", "sway RMS°")  # sway: stances only
 
 
 def condition_row(c: dict) -> tuple:
@@ -39,9 +40,12 @@ def norm_line(c: dict, refs: list[str]) -> Text:
     norm = c["norm"]
     if norm is None:
         return out.append(" · no norm exists for this condition", style="grey50")
-    out.append(f" vs {norm.get('reference') or 'no reference for this age'}")
-    if norm.get("verdict"):
-        out.append(f" → {norm['verdict']}", style="bold")
+    if norm.get("reference") is None:  # the verdict says so, with the age band
+        out.append(f" · {norm.get('verdict') or 'no reference for this age'}")
+    else:
+        out.append(f" vs {norm['reference']}")
+        if norm.get("verdict"):
+            out.append(f" → {norm['verdict']}", style="bold")
     return out.append(f" [{refs.index(norm['source']) + 1}]")
 
 
@@ -97,12 +101,14 @@ def results_widgets(view: AssessView, report_path: str):
             yield Static(Text(f"{p['protocol']}: protocol file not found", style="yellow"))
             continue
         yield Static(Text(p["title"], style="bold"), classes="protocol-title")
-        table = DataTable(id=f"results-{p['protocol']}", cursor_type="none", classes="results")
-        table.add_columns(*COLUMNS)
-        for c in p["conditions"]:
-            table.add_row(*condition_row(c), key=c["condition"])
+        table = FitTable(id=f"results-{p['protocol']}", cursor_type="none", classes="results")
+        stance = p["test"] == "stance"
+        columns = COLUMNS if stance else COLUMNS[:-1]
+        rows = [condition_row(c)[: len(columns)] for c in p["conditions"]]
+        keys = [c["condition"] for c in p["conditions"]]
+        table.fill(columns, rows, wrap=(0,), keys=keys)  # a long condition name wraps
         yield table
-        yield Static(_notes(p, refs), classes="notes")
+        yield Static(Hanging(_notes(p, refs), hang=2), classes="notes")
     if not results["protocols"]:
         yield Static(Text("No trials in this visit yet.", style="grey50"))
     out = Text()
@@ -110,4 +116,4 @@ def results_widgets(view: AssessView, report_path: str):
         source = SOURCES[key]
         out.append(f"[{i + 1}] {source.text} ({source.quality})\n", style="grey50")
     out.append(f"\nReport (PDF and HTML): r writes {report_path}", style="bold")
-    yield Static(out, id="report-line")
+    yield Static(Hanging(out, lead=r"\[\d+\] "), id="report-line")  # under the source

@@ -8,8 +8,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Digits, Footer, Input, OptionList, Select, Static
+from textual.widgets import Digits, Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from tracker.clinic.view import AssessView
@@ -17,12 +18,14 @@ from tracker.core.errors import TrackerError
 from tracker.screens.clinic.widgets import (
     AssessTopBar,
     CuePanel,
+    FitTable,
     HeadPanel,
     StancePlot,
     SummaryPanel,
     TrialTable,
     big_value,
 )
+from tracker.screens.text import KEY_LEAD, Hanging
 from tracker.screens.workout.widgets import Line
 
 KEY_OF_ACTION = {  # the Assessment's key each action needs (state.keys)
@@ -81,7 +84,7 @@ class PatientScreen(ShownScreen):
             "[b]Choose the patient[/b]  [dim]pseudonymous IDs only: no names are stored[/dim]",
             id="title",
         )
-        yield DataTable(id="patients", cursor_type="row")
+        yield FitTable(id="patients", cursor_type="row")
         yield Static("", id="hint")
         yield Footer()
 
@@ -90,13 +93,14 @@ class PatientScreen(ShownScreen):
         super().on_mount()
 
     def refresh_patients(self, select: str | None = None) -> None:
-        table = self.query_one("#patients", DataTable)
-        table.clear(columns=True)
-        table.add_columns("ID", "age band", "sex", "visits", "notes")
+        table = self.query_one("#patients", FitTable)
         patients = self.app.driver.history.patients()
-        for p in patients:
-            cells = (p["id"], p["age_band"], p["sex"] or "", str(p["visits"]), p["notes"])
-            table.add_row(*map(Text, cells))  # a person's words, never read as markup
+        rows = [
+            # a person's words, never read as markup
+            tuple(map(Text, (p["id"], p["age_band"], p["sex"] or "", str(p["visits"]), p["notes"])))
+            for p in patients
+        ]
+        table.fill(("ID", "age band", "sex", "visits", "notes"), rows, wrap=(4,))
         ids = [p["id"] for p in patients]
         if select in ids:
             table.move_cursor(row=ids.index(select))
@@ -104,7 +108,7 @@ class PatientScreen(ShownScreen):
         self.query_one("#hint", Static).update(hint)
 
     def action_choose(self) -> None:
-        table = self.query_one("#patients", DataTable)
+        table = self.query_one("#patients", FitTable)
         if not table.row_count:
             self.action_new()
             return
@@ -255,7 +259,7 @@ class TrialScreen(ShownScreen):
             setup = " ".join(protocol.description.split())
             self.query_one("#setup", Static).update(Text.assemble(("Set-up: ", "bold"), setup))
         self.query_one(CuePanel).show(view)
-        self.query_one(TrialTable).show(view)
+        self.query_one(TrialTable).show(view, protocol)
         self.query_one(SummaryPanel).show(view, protocol)
         keys = self._allowed(view)
         if keys != self._keys:
@@ -342,7 +346,8 @@ class ReasonScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="reason"):
             yield Static(f"[b]{self.title_text}[/b]  [dim](kept with the trial)[/dim]")
-            picks = "  ".join(f"[b]{i + 1}[/b] {s}" for i, s in enumerate(self.suggestions))
+            # one a row: wrapped side by side, a reason was split over two rows
+            picks = "\n".join(f"[b]{i + 1}[/b] {s}" for i, s in enumerate(self.suggestions))
             yield Static(picks, id="picks")
             yield Input(placeholder="the reason, or a number above", id="why")
             yield Static("[dim]enter to confirm · escape to carry on[/dim]")
@@ -395,7 +400,7 @@ class ClinicHelpScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(HELP)
+            yield Static(Hanging(Content.from_markup(HELP), lead=KEY_LEAD))
 
 
 HELP = """\

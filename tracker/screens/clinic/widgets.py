@@ -6,6 +6,7 @@ import math
 import re
 
 import numpy as np
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -14,6 +15,7 @@ from tracker.clinic.report_content import protocol_entry
 from tracker.clinic.report_text import condition_value_text, trial_value_text
 from tracker.clinic.view import AssessView
 from tracker.screens import plot
+from tracker.screens.text import fitting
 from tracker.screens.workout.widgets import (
     BAD,
     DIM,
@@ -39,6 +41,15 @@ ENDED = {
     "data_missing": "data missing",
 }
 SWAY_NOTE = "thigh sway: degrees of tilt, no norm exists (compare with earlier visits)"
+# The verdicts in fewer words, for a norm line that would not fit with the whole ones.
+SHORT_VERDICT = {
+    "at or above the mean of healthy adults": "at or above the mean",
+    "below the mean of healthy adults": "below the mean",
+    "depends on sex (not recorded)": "sex not recorded",
+    "within the normal range": "within the range",
+    "below the normal range": "below the range",
+    "above the normal range": "above the range",
+}
 
 
 def num(x, nd: int = 1) -> str:
@@ -86,20 +97,30 @@ def short_citation(key: str) -> str:
 
 def norm_text(norm: dict | None, width: int | None = None) -> Text:
     """The published reference, the verdict and its source, or the plain absence of one;
-    within ``width`` cells when given (the source's quality, then the source, dropped)."""
+    within ``width`` cells when given: the source's quality, the source, the verdict's
+    last words, then the word "Norm" are given up in turn."""
     if not norm:
         return Text("No published norm for this condition.", style=DIM)
-    quality = SOURCES[norm["source"]].quality
     citation = short_citation(norm["source"])
-    for head in (f"({citation}, {quality}): ", f"({citation}): ", ""):
-        out = Text("Norm ", style=DIM)
-        out.append(head, style=DIM)
-        out.append(norm.get("reference") or "none for this age")
-        if norm.get("verdict"):
-            out.append(f" → {norm['verdict']}", style="bold")
-        if width is None or out.cell_len <= width:
-            break
-    return out
+    verdict = norm.get("verdict") or ""
+    reference = norm.get("reference")
+
+    def line(label: bool, source: str, verdict: str) -> Text:
+        out = Text("Norm " if label else "", style=DIM).append(source, style=DIM)
+        if reference is None:  # the verdict says so, with the age band
+            return out.append(verdict or "none for this age")
+        out.append(reference)
+        return out.append(f" → {verdict}", style="bold") if verdict else out
+
+    short = SHORT_VERDICT.get(verdict, verdict)
+    return fitting(
+        width,
+        line(True, f"({citation}, {SOURCES[norm['source']].quality}): ", verdict),
+        line(True, f"({citation}): ", verdict),
+        line(True, "", verdict),
+        line(True, "", short),
+        line(False, "", short),
+    )
 
 
 def condition_summary(view: AssessView) -> dict | None:
@@ -116,20 +137,27 @@ def condition_summary(view: AssessView) -> dict | None:
 
 
 class AssessTopBar(Line):
-    """Simulated badge, the sensor link, the patient and the visit."""
+    """Simulated badge, the sensor link, the patient and the visit (the link's figures
+    left out when all would not fit)."""
 
     def show(self, view: AssessView) -> None:
-        out = Text()
+        badge = Text()
         if view.simulated:
-            out.append(" SIMULATED ", style="bold black on yellow").append(" ")
-        out.append_text(link_text(view.link, None) if view.link.state else Text("no sensor yet"))
+            badge.append(" SIMULATED ", style="bold black on yellow").append(" ")
+        who = Text()
         if view.patient is not None:
             p = view.patient
-            out.append(" · ", style=DIM).append(p["id"], style="bold")
-            out.append(f" {p['age_band']}" + (f" {p['sex']}" if p.get("sex") else ""))
+            who.append(" · ", style=DIM).append(p["id"], style="bold")
+            who.append(f" {p['age_band']}" + (f" {p['sex']}" if p.get("sex") else ""))
         if view.visit is not None:
-            out.append(f" · visit {view.visit['id']}", style=DIM)
-        self.set(out)
+            who.append(f" · visit {view.visit['id']}", style=DIM)
+
+        def line(brief: bool) -> Text:
+            if not view.link.state:
+                return Text.assemble(badge, "no sensor yet", who)
+            return Text.assemble(badge, link_text(view.link, None, brief=brief), who)
+
+        self.set(fitting(self.room(80), line(False), line(True)))
 
 
 class HeadPanel(Line):
@@ -140,36 +168,42 @@ class HeadPanel(Line):
         if s is None:
             self.set("")
             return
-        names = [c.name for c in protocol.conditions]
-        out = Text.assemble((s.title, "bold"), " · ")
+        width = self.room()
         if s.condition is None:
-            out.append("all conditions done", style=GOOD)
-            self.set(out)
+            self.set(Text.assemble((s.title, "bold"), " · ", ("all conditions done", GOOD)))
             return
-        out.append(s.condition, style="bold")
-        out.append(f" ({names.index(s.condition) + 1}/{len(names)})", style=DIM)
+        names = [c.name for c in protocol.conditions]
+        where = Text.assemble(
+            (s.condition, "bold"), (f" ({names.index(s.condition) + 1}/{len(names)})", DIM)
+        )
         if s.practice and s.phase not in ("ready", "done"):
-            out.append(" · practice (not counted)", style=f"bold {WARN}")
+            style = f"bold {WARN}"
+            status = [Text(" · practice (not counted)", style), Text(" · practice", style)]
         elif s.counted >= s.wanted:
-            out.append(f" · {s.counted}/{s.wanted} counted", style=GOOD)
+            status = [Text(f" · {s.counted}/{s.wanted} counted", style=GOOD)]
         elif s.phase in ("ready", "result"):
-            out.append(f" · {s.counted}/{s.wanted} counted")
+            status = [Text(f" · {s.counted}/{s.wanted} counted")]
         else:
-            out.append(f" · trial {s.counted + 1} of {s.wanted}")
+            status = [Text(f" · trial {s.counted + 1} of {s.wanted}")]
+        head = fitting(
+            width,
+            *(Text.assemble((s.title, "bold"), " · ", where, t) for t in status),
+            Text.assemble(where, status[-1]),  # then the protocol's title given up too
+        )
         condition = protocol.condition(s.condition)
-        out.append("\n").append(s.instructions or protocol.description.split("\n")[0])
-        out.append("\n").append(sensor_text(protocol, condition), style=DIM)
-        self.set(out)
+        instructions = Text(s.instructions or protocol.description.split("\n")[0])
+        sensor = Text(sensor_text(protocol, condition), style=DIM)
+        self.set(Text("\n").join(fitting(width, t) for t in (head, instructions, sensor)))
 
 
 def sensor_text(protocol, condition) -> str:
     """Where the sensor goes, and the trial's limit."""
     if protocol.test == "stance" and condition.leg in ("left", "right"):
-        where = f"Sensor on the {condition.leg.upper()} thigh (the stance leg)"
+        where = f"Sensor: {condition.leg.upper()} thigh (the stance leg)"
     elif protocol.test == "stance":
-        where = "Sensor on the thigh of the leg stood on"
+        where = "Sensor: thigh of the leg stood on"
     else:
-        where = "Sensor on either thigh"
+        where = "Sensor: either thigh"
     if protocol.test == "stance":
         start = "from lift-off" if condition.start == "lift_off" else "from the start cue"
         return f"{where} · timed {start} · limit {protocol.max_s:g} s"
@@ -240,7 +274,8 @@ def cue_text(view: AssessView) -> Text:
 
 class CuePanel(Line):
     def show(self, view: AssessView) -> None:
-        self.set(cue_text(view))
+        # one row: a long reason typed by the clinician is whole in the trials table
+        self.set(fitting(self.room(), cue_text(view)))
 
 
 class SummaryPanel(Line):
@@ -251,7 +286,7 @@ class SummaryPanel(Line):
         if c is None:
             self.set(
                 Text.assemble(
-                    ("No counted trial yet.", DIM), "\n", self._norm(view, protocol, self._width())
+                    ("No counted trial yet.", DIM), "\n", self._norm(view, protocol, self.room())
                 )
             )
             return
@@ -263,13 +298,14 @@ class SummaryPanel(Line):
             (f" · {c['trials_counted']}/{c['trials_wanted']} counted", DIM),
         )
         sway = (c.get("sway_best") or {}).get("sway_rms_deg")
-        if sway is not None:
-            out.append(" · thigh sway ", style=DIM).append(f"{sway:.2f}° RMS")
-            out.append(" (no norm)", style=DIM)
-        self.set(Text.assemble(out, "\n", norm_text(c["norm"], self._width())))
-
-    def _width(self) -> int:
-        return self.size.width - 2 if self.size.width else 78
+        lines = [out]
+        if sway is not None:  # "no norm" and "thigh" given up first when too long
+            lines = [
+                Text.assemble(out, (f" · {what} ", DIM), f"{sway:.2f}° RMS", (note, DIM))
+                for what, note in (("thigh sway", " (no norm)"), ("thigh sway", ""), ("sway", ""))
+            ]
+        width = self.room()
+        self.set(Text.assemble(fitting(width, *lines), "\n", norm_text(c["norm"], width)))
 
     @staticmethod
     def _norm(view: AssessView, protocol, width: int) -> Text:
@@ -284,15 +320,65 @@ class SummaryPanel(Line):
         return norm_text(compare(key, None, age_band=p["age_band"], sex=p.get("sex")), width)
 
 
-class TrialTable(DataTable):
-    """This condition's trials: value, how each ended, sway, counted or why not."""
+class FitTable(DataTable):
+    """A table as wide as its widget, never wider: when its cells would make it scroll
+    sideways, its ``wrap`` columns are narrowed (the widest first) and their cells wrap
+    onto more rows. ``fill`` sets the columns and rows; a resize fits them again."""
+
+    MIN_WRAP = 8  # narrower, a wrapped column folds its words
+    FOLLOW = False  # keep the last row in view
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._filled: tuple = ((), [], (), None)
+
+    def fill(
+        self,
+        labels: tuple[str, ...],
+        rows: list[tuple],
+        wrap: tuple[int, ...] = (),
+        keys: list[str] | None = None,
+    ) -> None:
+        """Columns ``labels`` and ``rows`` of cells (text or ``Text``), by ``keys`` if given."""
+        self._filled = (labels, rows, wrap, keys)
+        widths = [cell_len(label) for label in labels]
+        for row in rows:
+            widths = [max(w, cell_len(str(c))) for w, c in zip(widths, row, strict=True)]
+        # a vertical scrollbar may come with more rows: its room is kept
+        room = self.size.width - self.styles.scrollbar_size_vertical
+        excess = sum(widths) + 2 * self.cell_padding * len(widths) - room
+        while self.size.width and excess > 0 and wrap:
+            i = max(wrap, key=lambda j: widths[j])
+            if widths[i] <= self.MIN_WRAP:
+                break
+            widths[i] -= 1
+            excess -= 1
+        self.clear(columns=True)
+        for i, label in enumerate(labels):
+            self.add_column(label, width=widths[i] if i in wrap else None)
+        for i, row in enumerate(rows):
+            self.add_row(*row, key=keys[i] if keys else None, height=None if wrap else 1)
+        if self.FOLLOW and rows:
+            self.scroll_end(animate=False)
+
+    def on_resize(self) -> None:
+        if self._filled[0]:
+            row = self.cursor_row
+            self.fill(*self._filled)
+            self.move_cursor(row=row)
+
+
+class TrialTable(FitTable):
+    """This condition's trials: value, how each ended, sway (stance tests), counted or why
+    not."""
+
+    FOLLOW = True
 
     def on_mount(self) -> None:
         self.cursor_type = "none"
-        self.add_columns("#", "trial", "value", "how it ended", "sway RMS°", "status")
         self._shown = None
 
-    def show(self, view: AssessView) -> None:
+    def show(self, view: AssessView, protocol) -> None:
         s = view.state
         if s is None or view.results is None:
             return
@@ -305,25 +391,23 @@ class TrialTable(DataTable):
         if key == self._shown:
             return
         self._shown = key
-        self.clear()
-        protocol = protocol_entry(view.results, s.protocol)
+        entry = protocol_entry(view.results, s.protocol)
+        stance = protocol is None or protocol.test == "stance"
+        rows = []
         n = 0
         for t in trials:
             r = t["result"] or {}
             counted = not t["practice"]
             n += counted
             words, style = status_text(t)
-            sway = (r.get("sway") or {}).get("sway_rms_deg")
-            self.add_row(
-                str(t["id"]),
-                "practice" if t["practice"] else str(n),
-                trial_value_text(t, protocol, nd=2) if r else "–",
-                ended_text(r) if r else "–",
-                num(sway, 2),
-                Text(words, style=style),
-            )
-        if trials:
-            self.scroll_end(animate=False)
+            value = trial_value_text(t, entry, nd=2) if r else "–"
+            cells = [str(t["id"]), "practice" if t["practice"] else str(n), value]
+            cells.append(ended_text(r) if r else "–")
+            if stance:
+                cells.append(num((r.get("sway") or {}).get("sway_rms_deg"), 2))
+            rows.append((*cells, Text(words, style=style)))
+        labels = ("#", "trial", "value", "ended", *(("sway°",) if stance else ()), "status")
+        self.fill(labels, rows, wrap=(3, len(labels) - 1))  # the reasons wrap
 
 
 class StancePlot(_Canvas):

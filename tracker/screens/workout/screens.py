@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
+from tracker.screens.text import KEY_LEAD, Hanging
 from tracker.screens.workout.widgets import (
     BigNumber,
     CueLine,
@@ -211,7 +212,8 @@ class WorkoutHelpScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             # a program's words are inserted as written, never read as markup ("[bold")
-            yield Static(Content.from_markup(HELP, keys=self._keys, step=self._step))
+            help = Content.from_markup(HELP, keys=self._keys, step=self._step)
+            yield Static(Hanging(help, lead=KEY_LEAD))
             yield Static("[dim]escape or ? to close[/dim]")
 
 
@@ -231,7 +233,8 @@ class SummaryScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary"):
-            yield Static(summary_text(self.over, self.view))
+            # a set's or a change's line wraps under its own text, a step further in
+            yield Static(Hanging(summary_text(self.over, self.view), hang=2))
         yield Footer()
 
 

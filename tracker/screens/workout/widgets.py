@@ -29,8 +29,9 @@ def clock(seconds: float | None) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
-def link_text(link: LinkView, lost_for_s: float | None) -> Text:
-    """Connection, rate, loss, battery and reconnects in a few words."""
+def link_text(link: LinkView, lost_for_s: float | None, *, brief: bool = False) -> Text:
+    """Connection, rate, loss, battery and reconnects in a few words (``brief``: the
+    connection alone)."""
     if link.lost:
         since = f" {lost_for_s:.0f} s" if lost_for_s is not None else ""
         what = "reconnecting" if link.state == "reconnecting" else link.state
@@ -39,6 +40,8 @@ def link_text(link: LinkView, lost_for_s: float | None) -> Text:
         return Text("")
     dot = {"streaming": GOOD, "connected": GOOD, "stopped": DIM}.get(link.state, WARN)
     out = Text.assemble(("● ", dot), link.state)
+    if brief:
+        return out
     if link.rate_hz:
         out.append(f" {link.rate_hz:.0f} Hz")
     if link.loss_fraction is not None:
@@ -53,6 +56,10 @@ def link_text(link: LinkView, lost_for_s: float | None) -> Text:
 
 class Line(Static):
     """A fixed-size text widget that redraws only when its text changes (no re-layout)."""
+
+    def room(self, before: int = 78) -> int:
+        """The cells a row of text has (``before`` until the widget is laid out)."""
+        return self.size.width or before
 
     def set(self, content) -> None:
         if content == getattr(self, "_last", None):
