@@ -106,7 +106,8 @@ def results_widgets(view: AssessView, report_path: str):
         columns = COLUMNS if stance else COLUMNS[:-1]
         rows = [condition_row(c)[: len(columns)] for c in p["conditions"]]
         keys = [c["condition"] for c in p["conditions"]]
-        table.fill(columns, rows, wrap=(0,), keys=keys)  # a long condition name wraps
+        # A long condition name wraps, and so does a value that reads "≥ 10 s (limit)".
+        table.fill(columns, rows, wrap=(0, 2, 3, 4), keys=keys)
         yield table
         yield Static(Hanging(_notes(p, refs), hang=2), classes="notes")
     if not results["protocols"]:
