@@ -71,14 +71,31 @@ def capped_visits(history):
             ("eyes open, left", left),
             ("eyes open, right", right),
         ):
-            history.add_trial(
+            _add_result(
+                history,
                 visit,
-                protocol="single-leg-stance",
-                protocol_version=1,
-                condition=condition,
-                practice=False,
-                recording_path=None,
-                complete=True,
-                result={"value": value, "measure": "hold_s", "ended_by": ended_by},
+                "single-leg-stance",
+                condition,
+                {"value": value, "measure": "hold_s", "ended_by": ended_by},
             )
     return history, visits
+
+
+def _add_result(history, visit, protocol: str, condition: str, result: dict) -> int:
+    """A finished trial of ``protocol`` with ``result``, as a scored one is stored."""
+    return history.add_trial(
+        visit,
+        protocol=protocol,
+        protocol_version=1,
+        condition=condition,
+        practice=False,
+        recording_path=None,
+        complete=True,
+        result=result,
+    )
+
+
+@pytest.fixture
+def add_result():
+    """``add_result(history, visit, protocol, condition, result)``: a finished trial."""
+    return _add_result

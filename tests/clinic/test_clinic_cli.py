@@ -138,7 +138,7 @@ def test_help_lists_the_subcommands(capsys):
     assert "single-leg-stance" in names and "four-stage-balance" in names
 
 
-def test_a_hold_stopped_by_the_limit_reads_as_a_lower_bound(db, tmp_path, capsys):
+def test_a_hold_stopped_by_the_limit_reads_as_a_lower_bound(db, tmp_path, capsys, add_result):
     rec = tmp_path / "held.trk"
     simulate("single-leg-stance", seed=2, leg="left", ending="lowered", hold_s=48.0).write(rec)
     main(["assess", "patient", "add", "K-2", "--age-band", "70-74", "--db", db])
@@ -151,16 +151,8 @@ def test_a_hold_stopped_by_the_limit_reads_as_a_lower_bound(db, tmp_path, capsys
     assert "eyes open, left: ≥ 45 s (limit), thigh sway RMS" in out, out
     assert "45.00" not in out and "time_limit" not in out
     with History.open(db) as h:  # the right leg, a plain hold: a symmetry index
-        h.add_trial(
-            int(visit),
-            protocol="single-leg-stance",
-            protocol_version=1,
-            condition="eyes open, right",
-            practice=False,
-            recording_path=None,
-            complete=True,
-            result={"value": 20.0, "measure": "hold_s", "ended_by": "foot_down"},
-        )
+        hold = {"value": 20.0, "measure": "hold_s", "ended_by": "foot_down"}
+        add_result(h, int(visit), "single-leg-stance", "eyes open, right", hold)
     assert main(["assess", "results", visit, "--db", db]) == 0
     out = capsys.readouterr().out
     assert "eyes open, left: best ≥ 45 s (limit) · best ≥ 45 s (limit), mean ≥ 45.0 s" in out

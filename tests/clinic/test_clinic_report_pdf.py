@@ -15,6 +15,13 @@ pdfium = pytest.importorskip("pypdfium2")
 PLOT_RGB = np.array([0x1F, 0x5F, 0xA8])  # the colour of every plotted line
 
 
+CHAIR = "standard chair, arms folded"
+
+
+def five_times(time_s: float) -> dict:
+    return {"value": time_s, "measure": "time_s", "ended_by": "5 stands"}
+
+
 def _stance_result(hold: float, ended_by: str, seed: int) -> dict:
     rng = np.random.default_rng(seed)
     path = np.cumsum(rng.normal(0, 0.2, (200, 2)), axis=0)
@@ -30,7 +37,7 @@ def _stance_result(hold: float, ended_by: str, seed: int) -> dict:
 
 
 @pytest.fixture
-def full_visit(history):
+def full_visit(history, add_result):
     """A full single-leg stance visit (16 trials, one held to the 45 s limit) and two
     five-times sit-to-stand visits (a trend)."""
     history.add_patient("P-7", age_band="70-74", sex="female", notes="Right hip pain.")
@@ -54,16 +61,7 @@ def full_visit(history):
             )
     second = history.start_visit("P-7", date="2026-12-01")
     for visit, time_s in ((first, 13.7), (second, 11.0)):
-        history.add_trial(
-            visit,
-            protocol="five-times-sit-to-stand",
-            protocol_version=1,
-            condition="standard chair, arms folded",
-            practice=False,
-            recording_path=None,
-            complete=True,
-            result={"value": time_s, "measure": "time_s", "ended_by": "5 stands"},
-        )
+        add_result(history, visit, "five-times-sit-to-stand", CHAIR, five_times(time_s))
     return history, first, second
 
 
@@ -153,7 +151,9 @@ def test_a_trend_to_a_hold_at_the_limit_reads_as_a_bound(capped_visits, protocol
     assert "45.0 s 6.9 s" not in text and "(+6.9 s)" not in text
 
 
-def test_a_trend_plot_keeps_every_point_inside_and_clear_of_the_legend(history, protocols):
+def test_a_trend_plot_keeps_every_point_inside_and_clear_of_the_legend(
+    history, protocols, add_result
+):
     """Five-times times 11.0, 12.0 and 15.4 s: the last beyond the band (11.0 ± 2.5 s), at its
     top right, where the legend was drawn."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -162,16 +162,7 @@ def test_a_trend_plot_keeps_every_point_inside_and_clear_of_the_legend(history, 
     history.add_patient("P-8", age_band="70-74")
     for date, time_s in (("2026-01-12", 11.0), ("2026-02-09", 12.0), ("2026-03-09", 15.4)):
         visit = history.start_visit("P-8", date=date)
-        history.add_trial(
-            visit,
-            protocol="five-times-sit-to-stand",
-            protocol_version=1,
-            condition="standard chair, arms folded",
-            practice=False,
-            recording_path=None,
-            complete=True,
-            result={"value": time_s, "measure": "time_s", "ended_by": "5 stands"},
-        )
+        add_result(history, visit, "five-times-sit-to-stand", CHAIR, five_times(time_s))
     data = report_data(history, visit, protocols)
     (series,) = data["trends"]
     assert series["points"][-1]["beyond_src"] is True
