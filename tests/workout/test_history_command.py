@@ -249,3 +249,16 @@ def test_the_end_of_a_session_says_what_changed(tmp_path):
     head, *changes = notes[1].split("\n")
     assert head.startswith("Added to the history as session 2")
     assert any(c.startswith("Mini-squats, left leg (painful): wobble down 40 %") for c in changes)
+
+
+def test_a_session_quit_before_anything_was_done_is_not_stored(tmp_path):
+    from tracker.commands.live import save_session_to_history
+
+    db = tmp_path / "h.sqlite3"
+    nothing = {"reps": [], "balance": [], "coach": {"sets_done": 0, "sets_planned": 10}}
+    note = save_session_to_history(
+        nothing, recording_path=None, program="p", started_utc="2026-11-12T09:00:00Z",
+        simulated=False, db=str(db),
+    )  # fmt: skip
+    assert note == "Nothing done: not added to the history."
+    assert not db.exists()

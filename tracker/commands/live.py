@@ -77,6 +77,11 @@ def save_session_to_history(
     """
     from tracker.files.history import History
 
+    coach = summary.get("coach") or {}
+    if not (summary.get("reps") or summary.get("balance") or coach.get("sets_done")):
+        # Quit before anything was done (a wrong program, a sensor not strapped on): a
+        # session of nothing would read as one done badly in the trends.
+        return "Nothing done: not added to the history."
     try:
         with History.open(db) as history:
             session_id = history.add_session(
