@@ -121,6 +121,7 @@ def _replay_args(path):
         ({"min_depth_deg": float("nan")}, "meta.min_depth_deg must be a finite number"),
         ({"painful_leg": 3}, "meta.painful_leg must be left or right"),
         ({"program_toml": ["x"]}, "meta.program_toml must be text"),
+        ({"simulated": True, "kind": ["x"]}, "meta.kind must be text"),  # analyze reads it
     ],
 )
 def test_a_header_value_of_the_wrong_type_is_one_line_everywhere(tmp_path, capsys, meta, words):

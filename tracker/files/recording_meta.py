@@ -19,7 +19,7 @@ _META_NUMBERS = {
     "gyr_range": {"lo": 0.0, "allow_lo": False},
     "min_depth_deg": {"lo": 0.0, "hi": 180.0},
 }
-_META_TEXTS = ("program", "program_toml", "exercise", "started_utc")
+_META_TEXTS = ("program", "program_toml", "exercise", "started_utc", "kind")  # kind: a simulation's
 # events: when they happened, and what the dashboard shows of them
 _EVENT_NUMBERS = ("after_t_s", "battery_pct", "rate_hz", "loss_fraction")
 _EVENT_TEXTS = ("detail", "command", "reason", "cue")
