@@ -58,7 +58,7 @@ def history(tmp_path):
 
 
 @pytest.fixture
-def capped_visits(history):
+def capped_visits(history, add_result):
     """Two single-leg stance visits: the left leg 38.1 s, then stopped by the 45 s limit;
     the right leg 20.0 s, then 24.0 s (the second visit's symmetry rests on the limit)."""
     history.add_patient("P-5", age_band="70-74", sex="female")
@@ -71,7 +71,7 @@ def capped_visits(history):
             ("eyes open, left", left),
             ("eyes open, right", right),
         ):
-            _add_result(
+            add_result(
                 history,
                 visit,
                 "single-leg-stance",
@@ -79,23 +79,3 @@ def capped_visits(history):
                 {"value": value, "measure": "hold_s", "ended_by": ended_by},
             )
     return history, visits
-
-
-def _add_result(history, visit, protocol: str, condition: str, result: dict) -> int:
-    """A finished trial of ``protocol`` with ``result``, as a scored one is stored."""
-    return history.add_trial(
-        visit,
-        protocol=protocol,
-        protocol_version=1,
-        condition=condition,
-        practice=False,
-        recording_path=None,
-        complete=True,
-        result=result,
-    )
-
-
-@pytest.fixture
-def add_result():
-    """``add_result(history, visit, protocol, condition, result)``: a finished trial."""
-    return _add_result
